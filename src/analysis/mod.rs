@@ -1,0 +1,5 @@
+//! Analysis of structures: periodic neighbour searches and the coordination
+//! report of `sacsim inspect`.
+
+pub mod inspect;
+pub mod neighbors;

@@ -1,0 +1,233 @@
+//! Argument parsing and dispatch. Raw flags become a validated library
+//! configuration here; all work happens in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use sacsim::analysis::inspect;
+use sacsim::build::{
+    self, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, GrapheneCell, ModelSpec, Motif, PRESETS,
+    Preset,
+};
+use sacsim::io::{self, Format, incar::Magmoms};
+use sacsim::structure::Element;
+
+/// Single- and dual-atom metal catalysts in N-doped graphene: DFT-ready
+/// models and their geometry.
+#[derive(Parser, Debug)]
+#[command(name = "sacsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Build a DFT-ready model: POSCAR (+ INCAR.magmom), extended XYZ, CIF.
+    Build(BuildArgs),
+    /// Report composition, cell, closest contact and metal coordination.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args, Debug)]
+struct BuildArgs {
+    /// A named model: co1-nc, mn1-nc, co1mn1-nc, l-co1mn1-nc, l-co2-nc, l-mn2-nc.
+    preset: Option<String>,
+    /// Site motif: pristine, mn4, mn3c1, mn3, m2n6-bridged, m2n6-low, m1m2-n8.
+    #[arg(long, conflicts_with = "preset")]
+    motif: Option<String>,
+    /// Metal(s) of the motif, in placement order, e.g. Co or Co,Mn.
+    #[arg(long, value_delimiter = ',', requires = "motif")]
+    metals: Vec<String>,
+    /// Hexagonal supercell n x m of the primitive cell [default: 6x6].
+    #[arg(long, value_name = "NxM", conflicts_with = "rect")]
+    cell: Option<String>,
+    /// Rectangular (orthogonal) supercell: n·a along x, m·a·√3 along y.
+    #[arg(long, value_name = "NxM")]
+    rect: Option<String>,
+    /// Vacuum gap between periodic images along z (Å).
+    #[arg(long, default_value_t = DEFAULT_VACUUM, value_name = "Å")]
+    vacuum: f64,
+    /// Graphene lattice constant (Å).
+    #[arg(long, default_value_t = DEFAULT_A, value_name = "Å")]
+    a: f64,
+    /// In-plane orientation of the motif: 0, 1, 2 (rotated by 0, 120, 240°).
+    #[arg(long, default_value_t = 0)]
+    orientation: u8,
+    /// Target M-N distance of the out-of-plane MN3 motif (Å).
+    #[arg(long, default_value_t = DEFAULT_MN3_DISTANCE, value_name = "Å")]
+    mn3_distance: f64,
+    /// Output formats, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "poscar,xyz,cif")]
+    format: Vec<String>,
+    /// Selective dynamics: freeze atoms farther than R Å from every metal.
+    #[arg(long, value_name = "R")]
+    fix_beyond: Option<f64>,
+    /// Initial magnetic moments (µB) overriding the Materials Project
+    /// defaults, e.g. Co=1.0,Mn=3.
+    #[arg(long, value_delimiter = ',', value_name = "EL=MU")]
+    magmom: Vec<String>,
+    /// Accept a site closer than 12 Å to its periodic images.
+    #[arg(long)]
+    allow_small: bool,
+    /// Model name (file stem and POSCAR title) [default: preset or motif name].
+    #[arg(long)]
+    name: Option<String>,
+    /// Output directory [default: ./NAME].
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct InspectArgs {
+    /// A POSCAR/CONTCAR/*.vasp or (extended) XYZ file.
+    file: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parse `6x6` into (6, 6).
+fn parse_size(text: &str, flag: &str) -> Result<(usize, usize)> {
+    let parts: Vec<&str> = text.split(['x', 'X']).collect();
+    let bad =
+        || anyhow::anyhow!("invalid {flag} '{text}': expected NxM with whole numbers, e.g. 6x6");
+    if parts.len() != 2 {
+        return Err(bad());
+    }
+    Ok((
+        parts[0].trim().parse().map_err(|_| bad())?,
+        parts[1].trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+fn parse_magmoms(items: &[String]) -> Result<Magmoms> {
+    let mut magmoms = Magmoms::default();
+    for item in items {
+        let (el, mu) = item.split_once('=').with_context(|| {
+            format!("invalid --magmom '{item}': expected ELEMENT=MOMENT, e.g. Co=1.0")
+        })?;
+        let element = Element::from_symbol(el)?;
+        let mu: f64 = mu
+            .trim()
+            .parse()
+            .ok()
+            .filter(|m: &f64| m.is_finite())
+            .with_context(|| {
+                format!("invalid --magmom '{item}': the moment must be a number in µB")
+            })?;
+        magmoms.overrides.insert(element, mu);
+    }
+    Ok(magmoms)
+}
+
+fn model_spec(args: &BuildArgs) -> Result<ModelSpec> {
+    let mut spec = match (&args.preset, &args.motif) {
+        (Some(p), None) => ModelSpec::from_preset(Preset::from_name(p)?),
+        (None, Some(m)) => {
+            let metals = args
+                .metals
+                .iter()
+                .map(|s| Element::from_symbol(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            ModelSpec::new(Motif::from_name(m)?, metals)
+        }
+        _ => bail!(
+            "name a preset ({}) or give --motif and --metals (motifs: {})",
+            PRESETS.map(|p| p.name).join(", "),
+            Motif::ALL.map(|m| m.name()).join(", ")
+        ),
+    };
+    spec.cell = match (&args.cell, &args.rect) {
+        (_, Some(r)) => {
+            let (n, m) = parse_size(r, "--rect")?;
+            GrapheneCell::rectangular(n, m)
+        }
+        (Some(c), None) => {
+            let (n, m) = parse_size(c, "--cell")?;
+            GrapheneCell::hexagonal(n, m)
+        }
+        (None, None) => spec.cell,
+    };
+    spec.cell.a = args.a;
+    spec.cell.vacuum = args.vacuum;
+    spec.orientation = args.orientation;
+    spec.mn3_distance = args.mn3_distance;
+    spec.fix_beyond = args.fix_beyond;
+    spec.allow_small = args.allow_small;
+    if let Some(name) = &args.name {
+        if name.is_empty() || name.contains(['/', '\\']) {
+            bail!("invalid --name '{name}': use a plain file stem without path separators");
+        }
+        spec.name = name.clone();
+    }
+    Ok(spec)
+}
+
+fn run_build(args: BuildArgs) -> Result<()> {
+    let spec = model_spec(&args)?;
+    let formats = args
+        .format
+        .iter()
+        .map(|f| Format::from_name(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let magmoms = parse_magmoms(&args.magmom)?;
+    let model = build::build_model(&spec)?;
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&spec.name));
+    let files = sacsim::export::write_model(&model, &dir, &formats, &magmoms)?;
+    let s = &model.structure;
+    println!(
+        "{}: {} ({} atoms), {} {}x{} cell, motif {}",
+        spec.name,
+        s.formula(),
+        s.len(),
+        format!("{:?}", spec.cell.shape).to_lowercase(),
+        spec.cell.n,
+        spec.cell.m,
+        spec.motif
+    );
+    for m in inspect::inspect(s).metals {
+        println!("  {}: {}", m.element, m.shell_line());
+    }
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    println!("wrote {}/ {}", dir.display(), names.join(" "));
+    Ok(())
+}
+
+fn run_inspect(args: InspectArgs) -> Result<()> {
+    let structure = io::read_structure(&args.file)?;
+    let report = inspect::inspect(&structure);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("file         {}", args.file.display());
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// Entry point: parse, run, print `sacsim: error` on failure.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => run_build(args),
+        Command::Inspect(args) => run_inspect(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sacsim: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

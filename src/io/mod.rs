@@ -1,0 +1,157 @@
+//! File formats, one module each, with a registry that picks by file name
+//! (as `ase.io` does).
+//!
+//! | format | read | write | file names |
+//! |---|---|---|---|
+//! | VASP POSCAR | VASP 4 and 5, Direct/Cartesian, selective dynamics, negative scale = volume | VASP 5, Direct, scale 1.0 | `POSCAR*`, `CONTCAR*`, `*.vasp`, `*.poscar` |
+//! | extended XYZ | ASE's dialect (first frame) and plain XYZ | as `ase.io.write` | `*.xyz`, `*.extxyz` |
+//! | CIF | - | minimal P 1 | `*.cif` |
+//!
+//! Every write goes to a temporary file in the target directory that is
+//! renamed into place, so a failed run never leaves a half-written file.
+
+pub mod cif;
+pub mod incar;
+pub mod poscar;
+mod text;
+pub mod xyz;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::structure::Structure;
+
+/// A structure file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// VASP POSCAR / CONTCAR.
+    Poscar,
+    /// Extended XYZ.
+    Xyz,
+    /// Crystallographic Information File.
+    Cif,
+}
+
+impl Format {
+    /// Every format, in the order sacsim writes them.
+    pub const ALL: [Format; 3] = [Format::Poscar, Format::Xyz, Format::Cif];
+
+    /// Command-line name (`poscar`, `xyz`, `cif`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Poscar => "poscar",
+            Format::Xyz => "xyz",
+            Format::Cif => "cif",
+        }
+    }
+
+    /// Look a format up by its command-line name.
+    pub fn from_name(name: &str) -> Result<Format> {
+        let key = name.trim().to_ascii_lowercase();
+        let alias = match key.as_str() {
+            "vasp" | "contcar" => Some(Format::Poscar),
+            "extxyz" => Some(Format::Xyz),
+            _ => None,
+        };
+        alias
+            .or_else(|| Format::ALL.into_iter().find(|f| f.name() == key))
+            .ok_or_else(|| Error::UnknownName {
+                kind: "format",
+                name: name.to_string(),
+                valid: Format::ALL.map(|f| f.name()).join(", "),
+            })
+    }
+
+    /// The format a file name implies.
+    pub fn from_path(path: &Path) -> Result<Format> {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if name.starts_with("poscar")
+            || name.starts_with("contcar")
+            || ext == "vasp"
+            || ext == "poscar"
+        {
+            Ok(Format::Poscar)
+        } else if ext == "xyz" || ext == "extxyz" {
+            Ok(Format::Xyz)
+        } else if ext == "cif" {
+            Ok(Format::Cif)
+        } else {
+            Err(Error::invalid(
+                "input file",
+                format!(
+                    "cannot tell the format of '{}'; name it POSCAR*, CONTCAR*, *.vasp, *.xyz or *.extxyz",
+                    path.display()
+                ),
+            ))
+        }
+    }
+
+    /// The file name sacsim gives a model called `stem` in this format.
+    pub fn file_name(self, stem: &str) -> String {
+        match self {
+            Format::Poscar => "POSCAR".to_string(),
+            Format::Xyz => format!("{stem}.xyz"),
+            Format::Cif => format!("{stem}.cif"),
+        }
+    }
+
+    /// The structure as file contents.
+    pub fn to_string(self, structure: &Structure) -> String {
+        match self {
+            Format::Poscar => poscar::to_string(structure),
+            Format::Xyz => xyz::to_string(structure),
+            Format::Cif => cif::to_string(structure),
+        }
+    }
+}
+
+/// Read a structure, picking the format from the file name.
+pub fn read_structure(path: &Path) -> Result<Structure> {
+    let format = Format::from_path(path)?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    match format {
+        Format::Poscar => poscar::parse(&text, path),
+        Format::Xyz => xyz::parse(&text, path),
+        Format::Cif => Err(Error::invalid(
+            "input file",
+            format!(
+                "'{}': sacsim writes CIF but does not read it; convert to POSCAR or extended XYZ",
+                path.display()
+            ),
+        )),
+    }
+}
+
+/// Write a structure in the given format (atomically).
+pub fn write_structure(path: &Path, structure: &Structure, format: Format) -> Result<()> {
+    write_atomic(path, format.to_string(structure).as_bytes())
+}
+
+/// Write `bytes` to `path` through a temporary file in the same directory
+/// that is renamed into place: readers see the old file or the new one,
+/// never a partial one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sacsim-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.flush().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! # sacsim
+//!
+//! Single- and dual-atom metal catalysts in N-doped graphene: DFT-ready
+//! models (POSCAR, extended XYZ, CIF), and the analysis of their geometry.
+//!
+//! ```
+//! use sacsim::build::{Preset, ModelSpec};
+//!
+//! let spec = ModelSpec::from_preset(Preset::from_name("l-co1mn1-nc").unwrap());
+//! let model = sacsim::build::build_model(&spec).unwrap();
+//! assert_eq!(model.structure.formula(), "C64CoMnN6");
+//! ```
+//!
+//! Units: lengths in Å, angles in degrees, magnetic moments in µB.
+//! Layers (imports point down): `export` (orchestration) -> `build`, `io`,
+//! `analysis` -> `structure`.
+
+#![deny(missing_docs)]
+
+pub mod analysis;
+pub mod build;
+pub mod error;
+pub mod export;
+pub mod io;
+pub mod structure;
+
+pub use error::{Error, Result};
+pub use structure::{Atom, Element, Lattice, Structure};
