@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Build a DFT-ready model: POSCAR (+ INCAR.magmom), extended XYZ, CIF.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Report composition, cell, closest contact and metal coordination.
     Inspect(InspectArgs),
 }
@@ -220,7 +220,7 @@ fn run_inspect(args: InspectArgs) -> Result<()> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build(args) => run_build(args),
+        Command::Build(args) => run_build(*args),
         Command::Inspect(args) => run_inspect(args),
     };
     match result {

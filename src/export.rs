@@ -73,3 +73,45 @@ pub fn write_model(
     }
     Ok(written)
 }
+
+/// The Markdown table of `structures/README.md`: composition, motif, and
+/// the M-N and M-M distances of each reference model (Å, unrelaxed).
+pub fn reference_table(models: &[Model]) -> String {
+    let mut out = String::from(
+        "| model | formula | atoms | motif | cell | M-N (Å) | M-M (Å) | site-image distance (Å) |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for model in models {
+        let s = &model.structure;
+        let report = crate::analysis::inspect::inspect(s);
+        let m_n: Vec<String> = report
+            .metals
+            .iter()
+            .map(|m| {
+                let n: Vec<_> = m.shell.iter().filter(|e| e.element == "N").collect();
+                let count: usize = n.iter().map(|e| e.count).sum();
+                let d = n.first().map_or(f64::NAN, |e| e.distance);
+                format!("{} {d:.3} x{count}", m.element)
+            })
+            .collect();
+        let metals = s.metal_indices();
+        let m_m = if metals.len() == 2 {
+            format!("{:.3}", s.distance(metals[0], metals[1]))
+        } else {
+            "-".into()
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} {}x{} | {} | {} | {:.2} |\n",
+            model.spec.name,
+            s.formula(),
+            s.len(),
+            model.spec.motif,
+            format!("{:?}", model.spec.cell.shape).to_lowercase(),
+            model.spec.cell.n,
+            model.spec.cell.m,
+            m_n.join(", "),
+            m_m,
+            crate::build::site_image_distance(s),
+        ));
+    }
+    out
+}

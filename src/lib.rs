@@ -8,7 +8,7 @@
 //!
 //! let spec = ModelSpec::from_preset(Preset::from_name("l-co1mn1-nc").unwrap());
 //! let model = sacsim::build::build_model(&spec).unwrap();
-//! assert_eq!(model.structure.formula(), "C64CoMnN6");
+//! assert_eq!(model.structure.formula(), "C62CoMnN6");
 //! ```
 //!
 //! Units: lengths in Å, angles in degrees, magnetic moments in µB.

@@ -252,18 +252,22 @@ impl GrapheneCell {
         let mut atoms = Vec::with_capacity(self.atom_count());
         match self.shape {
             CellShape::Hexagonal => {
-                let basis = [
-                    Vector3::new(0.0, 0.0, z),
-                    Vector3::new(a / 2.0, a * s3 / 6.0, z),
+                // The arithmetic of ASE (scaled basis @ cell, plus
+                // (i, j) @ cell per repeat), so the coordinates match
+                // `ase.build.graphene` to the last bit.
+                let (a1, a2) = ([a, 0.0], [-a / 2.0, a * s3 / 2.0]);
+                let b = [
+                    (2.0 / 3.0) * a1[0] + (1.0 / 3.0) * a2[0],
+                    (2.0 / 3.0) * a1[1] + (1.0 / 3.0) * a2[1],
                 ];
                 for i in 0..self.n {
                     for j in 0..self.m {
-                        let t = Vector3::new(
-                            a * (i as f64 - j as f64 / 2.0),
-                            a * s3 / 2.0 * j as f64,
-                            0.0,
-                        );
-                        atoms.extend(basis.iter().map(|b| Atom::new(Element::C, b + t)));
+                        let (fi, fj) = (i as f64, j as f64);
+                        let t = [fi * a1[0] + fj * a2[0], fi * a1[1] + fj * a2[1]];
+                        for p in [[0.0, 0.0], b] {
+                            let r = Vector3::new(p[0] + t[0], p[1] + t[1], z);
+                            atoms.push(Atom::new(Element::C, r));
+                        }
                     }
                 }
             }

@@ -101,7 +101,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
         3 => scales,
         _ => return Err(lines.error(1, expected_scale, &quote(scale_line))),
     };
-    if scales.iter().any(|&s| s == 0.0) || (scales.len() == 3 && scales.iter().any(|&s| s < 0.0)) {
+    if scales.contains(&0.0) || (scales.len() == 3 && scales.iter().any(|&s| s < 0.0)) {
         return Err(lines.error(1, expected_scale, &quote(scale_line)));
     }
 

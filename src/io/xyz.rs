@@ -159,7 +159,7 @@ struct Column {
 
 fn parse_properties(spec: &str) -> Option<Vec<Column>> {
     let parts: Vec<&str> = spec.split(':').collect();
-    if parts.len() % 3 != 0 {
+    if !parts.len().is_multiple_of(3) {
         return None;
     }
     parts
@@ -185,7 +185,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
         .parse()
         .map_err(|_| lines.error(0, "the number of atoms (a whole number)", &quote(first)))?;
     let comment = lines.get(1, "the comment line")?;
-    let pairs = key_values(comment).unwrap_or_default();
+    // A comment without '=' is a plain XYZ title, not key=value pairs.
+    let pairs = if comment.contains('=') {
+        key_values(comment).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let get = |key: &str| {
         pairs
             .iter()

@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 
 use nalgebra::Vector3;
 
+/// Fractional tolerance of [`Structure::wrap`].
+const WRAP_EPS: f64 = 1e-10;
+
 /// One atom of a [`Structure`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Atom {
@@ -129,14 +132,22 @@ impl Structure {
     }
 
     /// Wrap every position into the cell along the periodic axes
-    /// (fractional coordinates in [0, 1)).
+    /// (fractional coordinates in [-1e-10, 1 - 1e-10)).
     pub fn wrap(&mut self) {
         for i in 0..self.atoms.len() {
             let mut f = self.fractional(i);
+            // Atoms already inside keep their exact coordinates; values
+            // within WRAP_EPS below 1 go to 0, so no written coordinate
+            // reads 1.0000 (readers would wrap it).
+            let outside =
+                (0..3).any(|k| self.pbc[k] && (f[k] < -WRAP_EPS || f[k] >= 1.0 - WRAP_EPS));
+            if !outside {
+                continue;
+            }
             for k in 0..3 {
                 if self.pbc[k] {
-                    f[k] -= f[k].floor();
-                    if f[k] >= 1.0 {
+                    f[k] -= (f[k] + WRAP_EPS).floor();
+                    if f[k] < 0.0 {
                         f[k] = 0.0;
                     }
                 }
@@ -252,6 +263,62 @@ impl Structure {
     }
 }
 
+impl Structure {
+    /// The nearest atom among `among` that belongs to another periodic image
+    /// of the cell contents around atom `i`: every image of `i` itself except
+    /// `i`, and every image of another atom q except q's own minimum-image
+    /// copy (its partner in the same site). For a metal of a DFT model this
+    /// is how close the periodic copies of the site come (Å).
+    ///
+    /// Only periodic axes are searched; `None` if nothing lies within
+    /// `cutoff` Å.
+    pub fn nearest_periodic_image(
+        &self,
+        i: usize,
+        among: &[usize],
+        cutoff: f64,
+    ) -> Option<Neighbor> {
+        let widths = self.lattice.face_widths();
+        let reach: [i32; 3] = std::array::from_fn(|k| {
+            if self.pbc[k] {
+                (cutoff / widths[k]).ceil() as i32 + 1
+            } else {
+                0
+            }
+        });
+        let origin = self.atoms[i].position;
+        let mut best: Option<Neighbor> = None;
+        for &q in among {
+            let d = self.atoms[q].position - origin;
+            let own = self.minimum_image(&d);
+            for s0 in -reach[0]..=reach[0] {
+                for s1 in -reach[1]..=reach[1] {
+                    for s2 in -reach[2]..=reach[2] {
+                        let v = d + self.translation([s0, s1, s2]);
+                        let is_own = if q == i {
+                            s0 == 0 && s1 == 0 && s2 == 0
+                        } else {
+                            (v - own).norm() < 1e-9
+                        };
+                        let dist = v.norm();
+                        if is_own || dist > cutoff {
+                            continue;
+                        }
+                        if best.is_none_or(|b| dist < b.distance - 1e-12) {
+                            best = Some(Neighbor {
+                                index: q,
+                                distance: dist,
+                                image: [s0, s1, s2],
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        best
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,61 +385,5 @@ mod tests {
         s.atoms.push(Atom::new(Element::N, Vector3::zeros()));
         s.atoms.push(Atom::new(Element::N, Vector3::zeros()));
         assert_eq!(s.formula(), "C2CoN2");
-    }
-}
-
-impl Structure {
-    /// The nearest atom among `among` that belongs to another periodic image
-    /// of the cell contents around atom `i`: every image of `i` itself except
-    /// `i`, and every image of another atom q except q's own minimum-image
-    /// copy (its partner in the same site). For a metal of a DFT model this
-    /// is how close the periodic copies of the site come (Å).
-    ///
-    /// Only periodic axes are searched; `None` if nothing lies within
-    /// `cutoff` Å.
-    pub fn nearest_periodic_image(
-        &self,
-        i: usize,
-        among: &[usize],
-        cutoff: f64,
-    ) -> Option<Neighbor> {
-        let widths = self.lattice.face_widths();
-        let reach: [i32; 3] = std::array::from_fn(|k| {
-            if self.pbc[k] {
-                (cutoff / widths[k]).ceil() as i32 + 1
-            } else {
-                0
-            }
-        });
-        let origin = self.atoms[i].position;
-        let mut best: Option<Neighbor> = None;
-        for &q in among {
-            let d = self.atoms[q].position - origin;
-            let own = self.minimum_image(&d);
-            for s0 in -reach[0]..=reach[0] {
-                for s1 in -reach[1]..=reach[1] {
-                    for s2 in -reach[2]..=reach[2] {
-                        let v = d + self.translation([s0, s1, s2]);
-                        let is_own = if q == i {
-                            s0 == 0 && s1 == 0 && s2 == 0
-                        } else {
-                            (v - own).norm() < 1e-9
-                        };
-                        let dist = v.norm();
-                        if is_own || dist > cutoff {
-                            continue;
-                        }
-                        if best.is_none_or(|b| dist < b.distance - 1e-12) {
-                            best = Some(Neighbor {
-                                index: q,
-                                distance: dist,
-                                image: [s0, s1, s2],
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        best
     }
 }

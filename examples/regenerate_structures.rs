@@ -1,0 +1,39 @@
+//! Regenerate the committed reference models in `structures/`:
+//!
+//! ```sh
+//! cargo run --release --example regenerate_structures
+//! ```
+//!
+//! Each preset is written exactly as `sacsim build PRESET -o structures/PRESET`
+//! writes it, and `structures/README.md` gets the table of their geometry.
+//! The golden test (`tests/integration/golden.rs`) requires these bytes.
+
+use std::path::Path;
+
+use sacsim::build::{ModelSpec, PRESETS, build_model};
+use sacsim::export::{reference_table, write_model};
+use sacsim::io::{Format, incar::Magmoms};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("structures");
+    let mut models = Vec::new();
+    for preset in PRESETS {
+        let model = build_model(&ModelSpec::from_preset(preset))?;
+        write_model(
+            &model,
+            &root.join(preset.name),
+            &Format::ALL,
+            &Magmoms::default(),
+        )?;
+        models.push(model);
+    }
+    let readme = format!(
+        "{}\n\n{}{}",
+        include_str!("structures_readme_head.md").trim_end(),
+        reference_table(&models),
+        include_str!("structures_readme_tail.md")
+    );
+    sacsim::io::write_atomic(&root.join("README.md"), readme.as_bytes())?;
+    println!("wrote {} models to {}", models.len(), root.display());
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Interoperability with the real readers users run: ASE reads every
+//! committed POSCAR, XYZ and CIF with the same cell, species and positions
+//! (1e-6 Å); pymatgen reads every POSCAR and CIF with the same composition.
+//!
+//! Python comes from `SACSIM_PYTHON`, or the `.venv` that the README's test
+//! command (`scripts/test.sh`) creates with pinned versions. A missing
+//! interpreter or package fails the test; it never skips.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use sacsim::build::{ModelSpec, PRESETS, build_model};
+
+use super::{root, tempdir};
+
+pub fn python() -> PathBuf {
+    match std::env::var_os("SACSIM_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => root().join(".venv/bin/python"),
+    }
+}
+
+fn run_python(args: &[&str]) -> String {
+    let py = python();
+    let out = Command::new(&py)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} ({e}); run scripts/test.sh, which creates the virtualenv with ASE and pymatgen", py.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed:\n{stdout}\n{}",
+        py.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn ase_and_pymatgen_read_the_committed_structures() {
+    // What sacsim itself says each model is.
+    let mut expected = serde_json::Map::new();
+    for preset in PRESETS {
+        let s = build_model(&ModelSpec::from_preset(preset))
+            .unwrap()
+            .structure;
+        expected.insert(
+            preset.name.to_string(),
+            serde_json::json!({
+                "cell": s.lattice.to_array(),
+                "symbols": s.atoms.iter().map(|a| a.element.symbol()).collect::<Vec<_>>(),
+                "positions": s.atoms.iter().map(|a| [a.position.x, a.position.y, a.position.z]).collect::<Vec<_>>(),
+                "tags": s.atoms.iter().map(|a| a.site).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    let tmp = tempdir();
+    let json = tmp.path().join("expected.json");
+    std::fs::write(&json, serde_json::to_string(&expected).unwrap()).unwrap();
+    let script = root().join("tests/python/check_structures.py");
+    let out = run_python(&[
+        script.to_str().unwrap(),
+        json.to_str().unwrap(),
+        root().join("structures").to_str().unwrap(),
+    ]);
+    // One line per preset and reader, all checked.
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok ")).count(),
+        PRESETS.len() * 5,
+        "{out}"
+    );
+}
+
+#[test]
+fn ase_writes_the_same_extended_xyz_as_sacsim() {
+    let tmp = tempdir();
+    let ours = tmp.path().join("graphene.xyz");
+    let o = super::sacsim(&[
+        "build",
+        "--motif",
+        "pristine",
+        "--cell",
+        "4x3",
+        "--vacuum",
+        "20",
+        "--format",
+        "xyz",
+        "-o",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let script = root().join("tests/python/ase_graphene_xyz.py");
+    let out = run_python(&[
+        script.to_str().unwrap(),
+        ours.to_str().unwrap(),
+        "4",
+        "3",
+        "20",
+    ]);
+    assert!(out.contains("identical atom lines"), "{out}");
+}
