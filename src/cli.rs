@@ -192,7 +192,7 @@ fn run_build(args: BuildArgs) -> Result<()> {
         spec.cell.m,
         spec.motif
     );
-    for m in inspect::inspect(s).metals {
+    for m in inspect::metal_reports(s) {
         println!("  {}: {}", m.element, m.shell_line());
     }
     let names: Vec<String> = files

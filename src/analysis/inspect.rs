@@ -83,13 +83,33 @@ pub struct Report {
 
 /// Inspect a structure.
 pub fn inspect(structure: &Structure) -> Report {
+    Report {
+        formula: structure.formula(),
+        atoms: structure.len(),
+        composition: structure
+            .species_counts()
+            .into_iter()
+            .map(|(e, n)| (e.symbol().to_string(), n))
+            .collect(),
+        lattice: structure.lattice.to_array(),
+        lengths: structure.lattice.lengths(),
+        angles: structure.lattice.angles_deg(),
+        volume: structure.lattice.volume().abs(),
+        pbc: structure.pbc,
+        min_distance: min_distance(structure),
+        metals: metal_reports(structure),
+    }
+}
+
+/// Coordination shell and nearest periodic image of every metal atom.
+pub fn metal_reports(structure: &Structure) -> Vec<MetalReport> {
     let metal_indices = structure.metal_indices();
     let widest = structure
         .lattice
         .lengths()
         .iter()
         .fold(0.0f64, |a, &b| a.max(b));
-    let metals = metal_indices
+    metal_indices
         .iter()
         .map(|&m| {
             let em = structure.atoms[m].element;
@@ -130,23 +150,7 @@ pub fn inspect(structure: &Structure) -> Report {
                 nearest_image,
             }
         })
-        .collect();
-    Report {
-        formula: structure.formula(),
-        atoms: structure.len(),
-        composition: structure
-            .species_counts()
-            .into_iter()
-            .map(|(e, n)| (e.symbol().to_string(), n))
-            .collect(),
-        lattice: structure.lattice.to_array(),
-        lengths: structure.lattice.lengths(),
-        angles: structure.lattice.angles_deg(),
-        volume: structure.lattice.volume().abs(),
-        pbc: structure.pbc,
-        min_distance: min_distance(structure),
-        metals,
-    }
+        .collect()
 }
 
 impl MetalReport {

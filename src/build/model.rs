@@ -296,6 +296,9 @@ fn assemble(spec: &ModelSpec, cell: &GrapheneCell) -> std::result::Result<Struct
 /// graphene part keeps its ideal geometry, so only metals can overlap.
 /// Checked fully periodic (the DFT cell repeats along z too).
 fn overlap_problem(structure: &Structure) -> Option<String> {
+    if structure.metal_indices().is_empty() {
+        return None;
+    }
     let mut periodic = structure.clone();
     periodic.pbc = [true; 3];
     for m in periodic.metal_indices() {

@@ -1,0 +1,35 @@
+//! Build a pristine hexagonal graphene sheet and render it as extended XYZ,
+//! from 200 to 500,000 atoms (the 500 x 500 sheet), in process.
+//! The whole-process comparison with ASE is `benches/peer/graphene_xyz.py`.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sacsim::build::{ModelSpec, Motif, build_model};
+use sacsim::io::xyz;
+
+fn sheet_to_xyz(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build_sheet_xyz");
+    group.sample_size(10);
+    for n in [10usize, 100, 500] {
+        let atoms = 2 * n * n;
+        group.throughput(Throughput::Elements(atoms as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(atoms), &n, |b, &n| {
+            let mut spec = ModelSpec::new(Motif::Pristine, vec![]);
+            spec.cell = spec.cell.with_size(n, n);
+            b.iter(|| {
+                let model = build_model(&spec).unwrap();
+                xyz::to_string(&model.structure).len()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn preset_model(c: &mut Criterion) {
+    c.bench_function("build_preset_l-co1mn1-nc", |b| {
+        let spec = ModelSpec::from_preset(sacsim::build::Preset::from_name("l-co1mn1-nc").unwrap());
+        b.iter(|| build_model(&spec).unwrap().structure.len())
+    });
+}
+
+criterion_group!(benches, sheet_to_xyz, preset_model);
+criterion_main!(benches);
