@@ -1,8 +1,7 @@
 //! The `sacsim` command line. Exit codes: 0 success, 1 error, 2 bad usage.
 
-fn main() -> std::process::ExitCode {
-    sacsim_cli::main()
-}
+mod cli;
 
-#[path = "cli.rs"]
-mod sacsim_cli;
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -223,7 +223,7 @@ impl GrapheneCell {
                 // Rectangular unit cell (a, a√3) with four atoms: 0 = A(0,0),
                 // 1 = B(0,0), 2 = A(1,1), 3 = B(0,1). A lattice point (i, j)
                 // with j = 2R (+1) lies in rectangle row R.
-                let r = j_div(site.j);
+                let r = site.j.div_euclid(2);
                 let (col, basis) = match (site.j.rem_euclid(2), site.sub) {
                     (0, Sublattice::A) => (site.i - r, 0),
                     (0, Sublattice::B) => (site.i - r, 1),
@@ -304,11 +304,6 @@ impl GrapheneCell {
         let i = (centre.x / a + j / 2.0).round();
         (i as i64, j as i64)
     }
-}
-
-/// floor(j / 2) for signed j.
-fn j_div(j: i64) -> i64 {
-    j.div_euclid(2)
 }
 
 #[cfg(test)]

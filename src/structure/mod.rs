@@ -203,10 +203,10 @@ impl Structure {
         ))
     }
 
-    /// All neighbours of atom `i` within `cutoff` Å, every periodic image
-    /// included (also images of atom `i` itself), sorted by distance.
-    /// Brute force over all atoms: O(N) per call, exact for any cell size.
-    pub fn neighbors_within(&self, i: usize, cutoff: f64) -> Vec<Neighbor> {
+    /// Integer lattice shifts along the periodic axes that can bring an
+    /// image of any atom within `cutoff` Å of a point in the central cell
+    /// (one extra shell covers displacements reduced to [-0.5, 0.5)).
+    fn image_shifts(&self, cutoff: f64) -> Vec<[i32; 3]> {
         let widths = self.lattice.face_widths();
         let reach: [i32; 3] = std::array::from_fn(|k| {
             if self.pbc[k] {
@@ -215,6 +215,22 @@ impl Structure {
                 0
             }
         });
+        let mut shifts = Vec::new();
+        for s0 in -reach[0]..=reach[0] {
+            for s1 in -reach[1]..=reach[1] {
+                for s2 in -reach[2]..=reach[2] {
+                    shifts.push([s0, s1, s2]);
+                }
+            }
+        }
+        shifts
+    }
+
+    /// All neighbours of atom `i` within `cutoff` Å, every periodic image
+    /// included (also images of atom `i` itself), sorted by distance.
+    /// Brute force over all atoms: O(N) per call, exact for any cell size.
+    pub fn neighbors_within(&self, i: usize, cutoff: f64) -> Vec<Neighbor> {
+        let shifts = self.image_shifts(cutoff);
         let origin = self.atoms[i].position;
         let mut out = Vec::new();
         for (j, atom) in self.atoms.iter().enumerate() {
@@ -229,21 +245,17 @@ impl Structure {
                 }
             }
             let base = self.lattice.to_cartesian(&f);
-            for s0 in -reach[0]..=reach[0] {
-                for s1 in -reach[1]..=reach[1] {
-                    for s2 in -reach[2]..=reach[2] {
-                        if j == i && s0 == 0 && s1 == 0 && s2 == 0 {
-                            continue;
-                        }
-                        let d = (base + self.translation([s0, s1, s2])).norm();
-                        if d <= cutoff {
-                            out.push(Neighbor {
-                                index: j,
-                                distance: d,
-                                image: [base_shift[0] + s0, base_shift[1] + s1, base_shift[2] + s2],
-                            });
-                        }
-                    }
+            for &[s0, s1, s2] in &shifts {
+                if j == i && [s0, s1, s2] == [0, 0, 0] {
+                    continue;
+                }
+                let d = (base + self.translation([s0, s1, s2])).norm();
+                if d <= cutoff {
+                    out.push(Neighbor {
+                        index: j,
+                        distance: d,
+                        image: [base_shift[0] + s0, base_shift[1] + s1, base_shift[2] + s2],
+                    });
                 }
             }
         }
@@ -278,40 +290,29 @@ impl Structure {
         among: &[usize],
         cutoff: f64,
     ) -> Option<Neighbor> {
-        let widths = self.lattice.face_widths();
-        let reach: [i32; 3] = std::array::from_fn(|k| {
-            if self.pbc[k] {
-                (cutoff / widths[k]).ceil() as i32 + 1
-            } else {
-                0
-            }
-        });
+        let shifts = self.image_shifts(cutoff);
         let origin = self.atoms[i].position;
         let mut best: Option<Neighbor> = None;
         for &q in among {
             let d = self.atoms[q].position - origin;
             let own = self.minimum_image(&d);
-            for s0 in -reach[0]..=reach[0] {
-                for s1 in -reach[1]..=reach[1] {
-                    for s2 in -reach[2]..=reach[2] {
-                        let v = d + self.translation([s0, s1, s2]);
-                        let is_own = if q == i {
-                            s0 == 0 && s1 == 0 && s2 == 0
-                        } else {
-                            (v - own).norm() < 1e-9
-                        };
-                        let dist = v.norm();
-                        if is_own || dist > cutoff {
-                            continue;
-                        }
-                        if best.is_none_or(|b| dist < b.distance - 1e-12) {
-                            best = Some(Neighbor {
-                                index: q,
-                                distance: dist,
-                                image: [s0, s1, s2],
-                            });
-                        }
-                    }
+            for &shift in &shifts {
+                let v = d + self.translation(shift);
+                let is_own = if q == i {
+                    shift == [0, 0, 0]
+                } else {
+                    (v - own).norm() < 1e-9
+                };
+                let dist = v.norm();
+                if is_own || dist > cutoff {
+                    continue;
+                }
+                if best.is_none_or(|b| dist < b.distance - 1e-12) {
+                    best = Some(Neighbor {
+                        index: q,
+                        distance: dist,
+                        image: shift,
+                    });
                 }
             }
         }
