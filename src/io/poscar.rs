@@ -197,7 +197,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
     };
     n += 1;
 
-    let total: usize = counts.iter().sum();
+    let total = counts
+        .iter()
+        .try_fold(0usize, |acc, &c| acc.checked_add(c))
+        .filter(|&t| t <= lines.len())
+        .ok_or_else(|| {
+            lines.error(
+                counts_line,
+                "atom counts that the file holds positions for",
+                &quote(count_text),
+            )
+        })?;
     let elements = species
         .iter()
         .zip(&counts)

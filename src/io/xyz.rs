@@ -297,7 +297,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
         .map(|(o, _)| o);
     let width: usize = columns.iter().map(|c| c.width).sum();
 
-    let mut atoms = Vec::with_capacity(count);
+    // The count comes from the file: never trust it for an allocation.
+    let mut atoms = Vec::with_capacity(count.min(lines.len()));
     for k in 0..count {
         let n = 2 + k;
         let expected = format!(

@@ -136,6 +136,14 @@ fn malformed_poscar_errors_name_file_line_and_expectation() {
             String::new(),
             "test.vasp:1: expected a comment line, found end of file",
         ),
+        (
+            good.replace(" 1 1\n", " 1 99999999999999999\n"),
+            "test.vasp:7: expected atom counts that the file holds positions for",
+        ),
+        (
+            good.replace(" 1 1\n", " 18446744073709551615 1\n"),
+            "test.vasp:7: expected atom counts that the file holds positions for",
+        ),
     ];
     for (text, want) in cases {
         let got = parse_error(&text);
@@ -147,6 +155,10 @@ fn malformed_poscar_errors_name_file_line_and_expectation() {
 fn malformed_xyz_errors() {
     let cases = [
         ("two\nx\n", "a.xyz:1: expected the number of atoms"),
+        (
+            "999999999999999\nx\nC 0 0 0\n",
+            "a.xyz:4: expected atom 2 of 999999999999999",
+        ),
         (
             "2\nLattice=\"1 0 0 0 1 0 0 0\" Properties=species:S:1:pos:R:3\nC 0 0 0\nC 1 1 1\n",
             "a.xyz:2: expected Lattice=\"ax ay az bx by bz cx cy cz\" (nine numbers)",
