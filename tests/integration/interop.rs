@@ -99,3 +99,35 @@ fn ase_writes_the_same_extended_xyz_as_sacsim() {
     ]);
     assert!(out.contains("identical atom lines"), "{out}");
 }
+
+#[test]
+fn ase_and_pymatgen_agree_on_which_atoms_are_frozen() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("fixed");
+    let o = super::sacsim(&[
+        "build",
+        "l-co1mn1-nc",
+        "--fix-beyond",
+        "5",
+        "--format",
+        "poscar",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let poscar = dir.join("POSCAR");
+    let s = sacsim::io::read_structure(&poscar).unwrap();
+    let fixed: Vec<usize> = (0..s.len())
+        .filter(|&i| s.atoms[i].free == [false; 3])
+        .collect();
+    // Some atoms frozen, some free (which ones is checked against the
+    // distance rule in geometry::fix_beyond_freezes_exactly_the_far_atoms).
+    assert!(!fixed.is_empty() && fixed.len() < s.len());
+    let script = root().join("tests/python/check_selective.py");
+    let out = run_python(&[script.to_str().unwrap(), poscar.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let want = serde_json::json!(fixed);
+    assert_eq!(v["ase"], want, "ASE reads other fixed atoms");
+    assert_eq!(v["pymatgen"], want, "pymatgen reads other fixed atoms");
+    assert_eq!(v["natoms"], 70);
+}
