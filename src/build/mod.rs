@@ -4,6 +4,7 @@ mod graphene;
 mod model;
 mod motif;
 mod preset;
+mod site;
 
 pub use graphene::{CellShape, DEFAULT_A, DEFAULT_VACUUM, GrapheneCell, Site, Sublattice};
 pub use model::{
@@ -12,3 +13,4 @@ pub use model::{
 };
 pub use motif::{Motif, Placement, Recipe};
 pub use preset::{PRESETS, Preset};
+pub use site::{ResolvedSite, SitePlacement, resolve_site};

@@ -7,11 +7,12 @@ use nalgebra::Vector3;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::structure::{Element, Structure};
+use crate::structure::{Atom, Element, Structure};
 
-use super::graphene::{GrapheneCell, Site};
-use super::motif::{Motif, Placement};
+use super::graphene::GrapheneCell;
+use super::motif::Motif;
 use super::preset::Preset;
+use super::site::{SitePlacement, resolve_site};
 
 /// Default target M-N distance of the MN3 single-vacancy motif (Å): the
 /// unrelaxed divacancy value, so every motif starts from the same bond.
@@ -218,49 +219,27 @@ fn smallest_cell(spec: &ModelSpec) -> Option<GrapheneCell> {
 fn assemble(spec: &ModelSpec, cell: &GrapheneCell) -> std::result::Result<Structure, String> {
     let mut sheet = cell.sheet();
     sheet.title = spec.name.clone();
-    let (i0, j0) = cell.central_cell();
-    let recipe = spec
-        .motif
-        .recipe()
-        .rotated(spec.orientation)
-        .shifted(i0, j0);
-
-    let index = |s: &Site| cell.site_index(*s);
-    let removed: Vec<usize> = recipe.remove.iter().map(index).collect();
-    let nitrogen: Vec<usize> = recipe.nitrogen.iter().map(index).collect();
-    let mut all: Vec<usize> = removed.iter().chain(&nitrogen).copied().collect();
-    all.sort_unstable();
-    if all.windows(2).any(|w| w[0] == w[1]) {
-        return Err("the motif wraps onto its own periodic image (a lattice site would be both removed and N, or used twice)".into());
-    }
-
-    let z_sheet = cell.vacuum / 2.0;
-    for &k in &nitrogen {
+    let resolved = resolve_site(
+        cell,
+        &SitePlacement {
+            motif: spec.motif,
+            metals: &spec.metals,
+            orientation: spec.orientation,
+            anchor: cell.central_cell(),
+            mn3_distance: spec.mn3_distance,
+            up: 1.0,
+        },
+    )?;
+    let z_sheet = Vector3::new(0.0, 0.0, cell.vacuum / 2.0);
+    for &k in &resolved.nitrogen {
         sheet.atoms[k].element = Element::N;
         sheet.atoms[k].site = 1;
     }
-    let cc = cell.a / 3f64.sqrt();
-    let metals = recipe
-        .metals
-        .iter()
-        .zip(&spec.metals)
-        .map(|(placement, &element)| {
-            let position = match *placement {
-                Placement::BondMidpoint(p, q) => {
-                    (cell.site_position(p) + cell.site_position(q)) / 2.0
-                }
-                // h = sqrt(d² - d_in-plane²): the metal above the vacancy at
-                // distance d from the three N at the in-plane C-C distance.
-                Placement::AboveSite(p) => {
-                    cell.site_position(p)
-                        + Vector3::new(0.0, 0.0, (spec.mn3_distance.powi(2) - cc * cc).sqrt())
-                }
-            };
-            let mut atom =
-                crate::structure::Atom::new(element, position + Vector3::new(0.0, 0.0, z_sheet));
-            atom.site = 1;
-            atom
-        });
+    let metals = resolved.metals.iter().map(|&(element, position)| Atom {
+        site: 1,
+        ..Atom::new(element, position + z_sheet)
+    });
+    let removed = &resolved.removed;
     let mut keep = vec![true; sheet.len()];
     removed.iter().for_each(|&k| keep[k] = false);
     let mut atoms: Vec<_> = sheet
