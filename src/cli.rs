@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use sacsim::analysis::inspect;
+use sacsim::build::sample::{self, PlacementMode, SampleSpec, Support};
 use sacsim::build::{
     self, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, GrapheneCell, ModelSpec, Motif, PRESETS,
     Preset,
@@ -30,6 +31,75 @@ enum Command {
     Build(Box<BuildArgs>),
     /// Report composition, cell, closest contact and metal coordination.
     Inspect(InspectArgs),
+    /// Build a large sample with dispersed sites, support and ground truth.
+    Sample(Box<SampleArgs>),
+}
+
+#[derive(Args, Debug)]
+struct SampleArgs {
+    /// Area x by y in nm (the sheet is the nearest rectangular graphene cell).
+    #[arg(long, value_name = "XxY", default_value = "20x20")]
+    size: String,
+    /// Sites per nm² of projected area.
+    #[arg(long, default_value_t = 0.5)]
+    density: f64,
+    /// Site kinds with fractions summing to 1 (kinds: co-n4, l-comn,
+    /// comn-n6, pt-n3, co1-nc, m2n6-low/Co+Mn, ...).
+    #[arg(long, default_value = sample::DEFAULT_MIX)]
+    mix: String,
+    /// Minimum in-plane metal-metal distance between sites (Å) [default:
+    /// the smallest at which sites share and bond no atoms, 5.19 Å for MN4].
+    #[arg(long, value_name = "Å")]
+    min_separation: Option<f64>,
+    /// Placement: random (hard-core uniform) or clustered.
+    #[arg(long, default_value = "random", value_parser = ["random", "clustered"])]
+    placement: String,
+    /// Clustered: share of sites with a neighbour site within --cluster-distance.
+    #[arg(long, default_value_t = 0.5)]
+    cluster_fraction: f64,
+    /// Clustered: pair distance between nearest metals of two sites (Å)
+    /// [default: 1.5 x the minimum separation].
+    #[arg(long, value_name = "Å")]
+    cluster_distance: Option<f64>,
+    /// N doping of the free lattice (at.%).
+    #[arg(long, default_value_t = 0.0, value_name = "AT%")]
+    n_doping: f64,
+    /// Share of the doped N that is pyridinic (the rest graphitic).
+    #[arg(long, default_value_t = 0.5)]
+    pyridinic_fraction: f64,
+    /// Extra carbon vacancies (at.%).
+    #[arg(long, default_value_t = 0.0, value_name = "AT%")]
+    vacancies: f64,
+    /// Support: none, amorphous, or layers:N (turbostratic graphene).
+    #[arg(long, default_value = "none")]
+    support: String,
+    /// Amorphous support thickness (nm).
+    #[arg(long, default_value_t = 5.0, value_name = "NM")]
+    support_thickness: f64,
+    /// Amorphous support density (g/cm³).
+    #[arg(long, default_value_t = 2.0)]
+    support_density: f64,
+    /// Put sites on both faces (a second N-doped sheet under the support).
+    #[arg(long)]
+    both_faces: bool,
+    /// Graphene lattice constant (Å).
+    #[arg(long, default_value_t = DEFAULT_A, value_name = "Å")]
+    a: f64,
+    /// Target M-N distance of MN3 sites (Å).
+    #[arg(long, default_value_t = DEFAULT_MN3_DISTANCE, value_name = "Å")]
+    mn3_distance: f64,
+    /// Vacuum along z (Å).
+    #[arg(long, default_value_t = DEFAULT_VACUUM, value_name = "Å")]
+    vacuum: f64,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Structure formats: xyz, poscar.
+    #[arg(long, value_delimiter = ',', default_value = "xyz")]
+    format: Vec<String>,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR", default_value = "sample")]
+    output: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +158,88 @@ struct InspectArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+fn sample_spec(args: &SampleArgs) -> Result<SampleSpec> {
+    let bad_size = || {
+        anyhow::anyhow!(
+            "invalid --size '{}': expected XxY in nm, e.g. 20x20",
+            args.size
+        )
+    };
+    let (x, y) = args.size.split_once(['x', 'X']).ok_or_else(bad_size)?;
+    let size_nm = [
+        x.trim().parse().map_err(|_| bad_size())?,
+        y.trim().parse().map_err(|_| bad_size())?,
+    ];
+    let support = match args.support.trim().to_ascii_lowercase().as_str() {
+        "none" => Support::None,
+        "amorphous" => Support::Amorphous {
+            thickness_nm: args.support_thickness,
+            density_g_cm3: args.support_density,
+        },
+        other => match other.strip_prefix("layers:").map(str::parse::<usize>) {
+            Some(Ok(count)) => Support::Layers { count },
+            _ => bail!(
+                "invalid --support '{other}': valid: none, amorphous, layers:N (e.g. layers:5)"
+            ),
+        },
+    };
+    let mut spec = SampleSpec {
+        size_nm,
+        a: args.a,
+        density: args.density,
+        mix: sample::parse_mix(&args.mix)?,
+        min_separation: args.min_separation,
+        placement: PlacementMode::Random,
+        n_doping_percent: args.n_doping,
+        pyridinic_fraction: args.pyridinic_fraction,
+        vacancies_percent: args.vacancies,
+        support,
+        both_faces: args.both_faces,
+        mn3_distance: args.mn3_distance,
+        vacuum: args.vacuum,
+        seed: args.seed,
+    };
+    if args.placement == "clustered" {
+        let distance = args
+            .cluster_distance
+            .unwrap_or_else(|| 1.5 * spec.separation());
+        spec.placement = PlacementMode::Clustered {
+            fraction: args.cluster_fraction,
+            distance,
+        };
+    }
+    Ok(spec)
+}
+
+fn run_sample(args: SampleArgs) -> Result<()> {
+    let spec = sample_spec(&args)?;
+    let formats = args
+        .format
+        .iter()
+        .map(|f| Format::from_name(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let built = sample::build_sample(&spec)?;
+    let files = sacsim::export::sample::write_sample(&built, &args.output, &formats)?;
+    let [bx, by] = built.box_angstrom;
+    println!(
+        "sample {:.1} x {:.1} nm: {} sites ({:.3} per nm²), {} atoms, min separation {:.2} Å, seed {}",
+        bx / 10.0,
+        by / 10.0,
+        built.sites.len(),
+        built.sites.len() as f64 / (bx * by / 100.0),
+        built.structure.len(),
+        built.min_separation,
+        spec.seed
+    );
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    println!("wrote {}/ {}", args.output.display(), names.join(" "));
+    Ok(())
 }
 
 /// Parse `6x6` into (6, 6).
@@ -222,6 +374,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => run_build(*args),
         Command::Inspect(args) => run_inspect(args),
+        Command::Sample(args) => run_sample(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -66,6 +66,15 @@ impl Site {
             ..self
         }
     }
+    /// The three bonded neighbours: A(i, j) bonds B(i, j), B(i-1, j),
+    /// B(i-1, j-1); B(i, j) bonds A(i, j), A(i+1, j), A(i+1, j+1).
+    pub fn neighbors(self) -> [Site; 3] {
+        let (i, j) = (self.i, self.j);
+        match self.sub {
+            Sublattice::A => [Site::b(i, j), Site::b(i - 1, j), Site::b(i - 1, j - 1)],
+            Sublattice::B => [Site::a(i, j), Site::a(i + 1, j), Site::a(i + 1, j + 1)],
+        }
+    }
     /// The site rotated by 120 degrees about the A(0, 0) atom, which maps
     /// a1 -> a2 and a2 -> -a1 - a2: A(i, j) -> A(-j, i - j),
     /// B(i, j) -> B(-j - 1, i - j).
@@ -235,6 +244,33 @@ impl GrapheneCell {
         }
     }
 
+    /// The site of sheet atom `index` (inverse of [`Self::site_index`], in
+    /// the first periodic copy).
+    pub fn site_of(&self, index: usize) -> Site {
+        match self.shape {
+            CellShape::Hexagonal => {
+                let (cellno, s) = (index / 2, index % 2);
+                let (i, j) = ((cellno / self.m) as i64, (cellno % self.m) as i64);
+                if s == 0 { Site::a(i, j) } else { Site::b(i, j) }
+            }
+            CellShape::Rectangular => {
+                let (cellno, basis) = (index / 4, index % 4);
+                let (col, r) = ((cellno / self.m) as i64, (cellno % self.m) as i64);
+                match basis {
+                    0 => Site::a(col + r, 2 * r),
+                    1 => Site::b(col + r, 2 * r),
+                    2 => Site::a(col + r + 1, 2 * r + 1),
+                    _ => Site::b(col + r, 2 * r + 1),
+                }
+            }
+        }
+    }
+
+    /// Indices of the three bonded neighbours of sheet atom `index`.
+    pub fn neighbor_indices(&self, index: usize) -> [usize; 3] {
+        self.site_of(index).neighbors().map(|s| self.site_index(s))
+    }
+
     /// The lattice of the supercell with a c vector of `c` Å.
     pub fn lattice(&self, c: f64) -> Lattice {
         let [u, v] = self.in_plane_vectors();
@@ -330,6 +366,22 @@ mod tests {
     fn site_index_points_at_the_atom_at_the_site() {
         check_site_index(GrapheneCell::hexagonal(4, 3));
         check_site_index(GrapheneCell::rectangular(3, 2));
+    }
+
+    #[test]
+    fn site_of_inverts_site_index_and_neighbours_are_bonded() {
+        for cell in [
+            GrapheneCell::hexagonal(4, 3),
+            GrapheneCell::rectangular(3, 2),
+        ] {
+            let sheet = cell.sheet();
+            for k in 0..cell.atom_count() {
+                assert_eq!(cell.site_index(cell.site_of(k)), k);
+                for n in cell.neighbor_indices(k) {
+                    assert!((sheet.distance(k, n) - cell.a / 3f64.sqrt()).abs() < 1e-9);
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod graphene;
 mod model;
 mod motif;
 mod preset;
+pub mod sample;
 mod site;
 
 pub use graphene::{CellShape, DEFAULT_A, DEFAULT_VACUUM, GrapheneCell, Site, Sublattice};

@@ -1,6 +1,8 @@
-//! Orchestration of `sacsim build`: write a built model as DFT input files
-//! into a directory, with the full parameter set as `params.json`.
+//! Orchestration of the commands that write: `sacsim build` (this module)
+//! and `sacsim sample` ([`sample`]). Every output directory gets the full
+//! parameter set as `params.json`.
 //!
+//! `build` writes a model as DFT input files.
 //! Files: `POSCAR` (+ `INCAR.magmom`), `<name>.xyz`, `<name>.cif`,
 //! `params.json`. Every file is rendered in memory first and then written
 //! atomically, so a failing run leaves no partial file behind.
@@ -14,6 +16,8 @@ use crate::build::{Model, ModelSpec};
 use crate::error::{Error, Result};
 use crate::io::incar::{self, Magmoms};
 use crate::io::{Format, write_atomic};
+
+pub mod sample;
 
 /// The parameters recorded beside every model.
 #[derive(Debug, Serialize)]
@@ -64,6 +68,11 @@ pub fn write_model(
     let json = serde_json::to_string_pretty(&params).expect("params serialise") + "\n";
     files.push(("params.json".to_string(), json));
 
+    write_files(dir, files)
+}
+
+/// Create `dir` and write rendered files into it atomically.
+fn write_files(dir: &Path, files: Vec<(String, String)>) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::with_capacity(files.len());
     for (name, text) in files {
