@@ -5,6 +5,7 @@ mod geometry;
 mod golden;
 mod interop;
 mod io;
+mod sample;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
