@@ -131,3 +131,27 @@ fn ase_and_pymatgen_agree_on_which_atoms_are_frozen() {
     assert_eq!(v["pymatgen"], want, "pymatgen reads other fixed atoms");
     assert_eq!(v["natoms"], 70);
 }
+
+#[test]
+fn ase_reads_a_sample_and_its_ground_truth_agrees() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("s");
+    let o = super::sacsim(&[
+        "sample",
+        "--size",
+        "15x15",
+        "--density",
+        "0.8",
+        "--support",
+        "layers:2",
+        "--both-faces",
+        "--n-doping",
+        "2",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let script = root().join("tests/python/check_sample.py");
+    let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(out.starts_with("ok sample"), "{out}");
+}
