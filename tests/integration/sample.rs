@@ -423,6 +423,10 @@ fn bad_sample_input_gets_one_clear_line() {
             "invalid --size 'ten'",
         ),
         (
+            vec!["sample", "--size", "0.1x0.1", "-o", o],
+            "0.1x0.1 nm is too small; the smallest sample for this mix and separation is 2.0x2.0 nm",
+        ),
+        (
             vec!["sample", "--support", "foam", "-o", o],
             "valid: none, amorphous, layers:N",
         ),

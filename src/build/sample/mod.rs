@@ -429,6 +429,26 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
         PlacementMode::Random => sep,
         PlacementMode::Clustered { distance, .. } => distance,
     };
+    // A site must not meet its own periodic image: each side at least
+    // 2 nm and twice the exclusion distance plus the widest site.
+    let span = spec
+        .mix
+        .iter()
+        .map(|m| metal_span(&m.kind, spec.a))
+        .fold(0.0, f64::max);
+    let min_side = (2.0 * (d_excl + span)).max(20.0);
+    if b[0] < min_side || b[1] < min_side {
+        return Err(Error::invalid(
+            "--size",
+            format!(
+                "{}x{} nm is too small; the smallest sample for this mix and separation is {:.1}x{:.1} nm",
+                spec.size_nm[0],
+                spec.size_nm[1],
+                min_side / 10.0,
+                min_side / 10.0
+            ),
+        ));
+    }
     let rho_max = max_density(&spec.mix, spec.a, d_excl) * n_faces as f64;
     let too_dense = |placed: Option<usize>| {
         let got = placed.map_or(String::new(), |p| {
