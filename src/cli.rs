@@ -215,11 +215,7 @@ fn sample_spec(args: &SampleArgs) -> Result<SampleSpec> {
 
 fn run_sample(args: SampleArgs) -> Result<()> {
     let spec = sample_spec(&args)?;
-    let formats = args
-        .format
-        .iter()
-        .map(|f| Format::from_name(f))
-        .collect::<Result<Vec<_>, _>>()?;
+    let formats = parse_formats(&args.format)?;
     let built = sample::build_sample(&spec)?;
     let files = sacsim::export::sample::write_sample(&built, &args.output, &formats)?;
     let [bx, by] = built.box_angstrom;
@@ -233,13 +229,24 @@ fn run_sample(args: SampleArgs) -> Result<()> {
         built.min_separation,
         spec.seed
     );
+    print_written(&args.output, &files);
+    Ok(())
+}
+
+fn parse_formats(names: &[String]) -> Result<Vec<Format>> {
+    Ok(names
+        .iter()
+        .map(|f| Format::from_name(f))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn print_written(dir: &std::path::Path, files: &[PathBuf]) {
     let names: Vec<String> = files
         .iter()
         .filter_map(|p| p.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .collect();
-    println!("wrote {}/ {}", args.output.display(), names.join(" "));
-    Ok(())
+    println!("wrote {}/ {}", dir.display(), names.join(" "));
 }
 
 /// Parse `6x6` into (6, 6).
@@ -321,11 +328,7 @@ fn model_spec(args: &BuildArgs) -> Result<ModelSpec> {
 
 fn run_build(args: BuildArgs) -> Result<()> {
     let spec = model_spec(&args)?;
-    let formats = args
-        .format
-        .iter()
-        .map(|f| Format::from_name(f))
-        .collect::<Result<Vec<_>, _>>()?;
+    let formats = parse_formats(&args.format)?;
     let magmoms = parse_magmoms(&args.magmom)?;
     let model = build::build_model(&spec)?;
     let dir = args
@@ -347,12 +350,7 @@ fn run_build(args: BuildArgs) -> Result<()> {
     for m in inspect::metal_reports(s) {
         println!("  {}: {}", m.element, m.shell_line());
     }
-    let names: Vec<String> = files
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect();
-    println!("wrote {}/ {}", dir.display(), names.join(" "));
+    print_written(&dir, &files);
     Ok(())
 }
 
