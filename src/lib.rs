@@ -22,6 +22,7 @@ pub mod build;
 pub mod error;
 pub mod export;
 pub mod io;
+pub mod stem;
 pub mod structure;
 
 pub use error::{Error, Result};
