@@ -14,6 +14,11 @@ use sacsim::build::{
     Preset,
 };
 use sacsim::io::{self, Format, incar::Magmoms};
+use sacsim::stem::image::{Imaging, Scan};
+use sacsim::stem::noise::Acquisition;
+use sacsim::stem::optics::Aberrations;
+use sacsim::stem::probe::Probe;
+use sacsim::stem::scattering::{CrossSectionModel, Detector};
 use sacsim::structure::Element;
 
 /// Single- and dual-atom metal catalysts in N-doped graphene: DFT-ready
@@ -33,6 +38,122 @@ enum Command {
     Inspect(InspectArgs),
     /// Build a large sample with dispersed sites, support and ground truth.
     Sample(Box<SampleArgs>),
+    /// Simulate a HAADF-STEM image of a structure or sample.
+    Simulate(Box<SimulateArgs>),
+}
+
+#[derive(Args, Debug)]
+struct SimulateArgs {
+    /// A POSCAR, (extended) XYZ, or a `sacsim sample` / `build` directory.
+    structure: PathBuf,
+    /// Accelerating voltage (kV).
+    #[arg(long, default_value_t = 80.0)]
+    kv: f64,
+    /// Probe convergence semi-angle (mrad).
+    #[arg(long, default_value_t = 30.0, value_name = "MRAD")]
+    alpha: f64,
+    /// Detector inner,outer semi-angles (mrad).
+    #[arg(long, default_value = "80,200", value_name = "IN,OUT")]
+    detector: String,
+    /// Pixel size (Å); the field is split into whole pixels.
+    #[arg(long, default_value_t = 0.1, value_name = "Å")]
+    pixel: f64,
+    /// Image size in pixels (overrides --pixel).
+    #[arg(long, value_name = "NXxNY")]
+    shape: Option<String>,
+    /// Field x0,y0,width,height (Å) [default: the structure's cell].
+    #[arg(long, value_name = "X0,Y0,W,H", allow_hyphen_values = true)]
+    window: Option<String>,
+    /// Defocus (Å) = -C1 = -abTEM C10; positive is underfocus.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "Å",
+        allow_hyphen_values = true
+    )]
+    defocus: f64,
+    /// Spherical aberration C3 (µm).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "µM",
+        allow_hyphen_values = true
+    )]
+    cs: f64,
+    /// Fifth-order spherical aberration C5 (mm).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "MM",
+        allow_hyphen_values = true
+    )]
+    c5: f64,
+    /// Two-fold astigmatism A1 (Å).
+    #[arg(long, default_value_t = 0.0, value_name = "Å")]
+    astigmatism: f64,
+    /// Azimuth of the astigmatism (degrees).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "DEG",
+        allow_hyphen_values = true
+    )]
+    astigmatism_angle: f64,
+    /// Focal spread, 1 sigma (Å).
+    #[arg(long, default_value_t = 0.0, value_name = "Å")]
+    focal_spread: f64,
+    /// Effective source size, FWHM (Å).
+    #[arg(long, default_value_t = 0.0, value_name = "Å")]
+    source_size: f64,
+    /// Thermal rms displacement per axis (Å).
+    #[arg(long, default_value_t = sacsim::stem::image::DEFAULT_THERMAL_RMS, value_name = "Å")]
+    thermal: f64,
+    /// Cross sections: phase-object (default), born, or zn[:N] (Z^N, N = 1.7).
+    #[arg(long, default_value = "phase-object")]
+    model: String,
+    /// Accept a detector reaching into the bright field.
+    #[arg(long)]
+    bright_field: bool,
+    /// Electron dose (e/Å²): Poisson counts.
+    #[arg(long, value_name = "E_PER_A2")]
+    dose: Option<f64>,
+    /// Gaussian detector noise, rms (counts with --dose, else beam fraction).
+    #[arg(long, default_value_t = 0.0)]
+    detector_noise: f64,
+    /// Per-line intensity offset, rms, in units of the image mean.
+    #[arg(long, default_value_t = 0.0)]
+    line_offset: f64,
+    /// Per-line scan jitter along x, rms (Å).
+    #[arg(long, default_value_t = 0.0, value_name = "Å")]
+    line_jitter: f64,
+    /// Flyback distortion at the start of each line (Å).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "Å",
+        allow_hyphen_values = true
+    )]
+    flyback: f64,
+    /// Linear drift over the frame, x,y (Å).
+    #[arg(
+        long,
+        default_value = "0,0",
+        value_name = "DX,DY",
+        allow_hyphen_values = true
+    )]
+    drift: String,
+    /// Per-pixel probe jitter, rms (Å).
+    #[arg(long, default_value_t = 0.0, value_name = "Å")]
+    probe_jitter: f64,
+    /// Seed of the noise and scan artefacts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Ground truth of all atoms, not only the metals.
+    #[arg(long)]
+    all_atoms: bool,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR", default_value = "simulation")]
+    output: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -249,6 +370,128 @@ fn print_written(dir: &std::path::Path, files: &[PathBuf]) {
     println!("wrote {}/ {}", dir.display(), names.join(" "));
 }
 
+/// Parse comma-separated numbers, exactly `n` of them.
+fn numbers(text: &str, n: usize, flag: &str, example: &str) -> Result<Vec<f64>> {
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|t| t.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            anyhow::anyhow!("invalid {flag} '{text}': expected {n} numbers, e.g. {example}")
+        })?;
+    if v.len() != n {
+        bail!("invalid {flag} '{text}': expected {n} numbers, e.g. {example}");
+    }
+    Ok(v)
+}
+
+fn imaging_of(args: &SimulateArgs) -> Result<Imaging> {
+    let det = numbers(&args.detector, 2, "--detector", "80,200")?;
+    let model = match args.model.trim().to_ascii_lowercase().as_str() {
+        "phase-object" | "moliere" => CrossSectionModel::PhaseObject,
+        "born" => CrossSectionModel::Born,
+        "zn" => CrossSectionModel::PowerLaw { exponent: 1.7 },
+        other => match other.strip_prefix("zn:").map(str::parse::<f64>) {
+            Some(Ok(exponent)) => CrossSectionModel::PowerLaw { exponent },
+            _ => bail!(
+                "invalid --model '{}': valid: phase-object, born, zn, zn:N (e.g. zn:1.7)",
+                args.model
+            ),
+        },
+    };
+    let aberrations = Aberrations {
+        c1: -args.defocus,
+        c3: args.cs * 1e4,
+        c5: args.c5 * 1e7,
+        a1: args.astigmatism,
+        a1_angle: args.astigmatism_angle.to_radians(),
+    };
+    Ok(Imaging {
+        probe: Probe {
+            kv: args.kv,
+            convergence_mrad: args.alpha,
+            aberrations,
+            focal_spread: args.focal_spread,
+            source_fwhm: args.source_size,
+        },
+        detector: Detector {
+            inner_mrad: det[0],
+            outer_mrad: det[1],
+        },
+        model,
+        thermal_rms: args.thermal,
+        allow_bright_field: args.bright_field,
+    })
+}
+
+fn run_simulate(args: SimulateArgs) -> Result<()> {
+    let imaging = imaging_of(&args)?;
+    let shape = match &args.shape {
+        Some(s) => {
+            let (nx, ny) = parse_size(s, "--shape")?;
+            Some([nx, ny])
+        }
+        None => None,
+    };
+    let window = match &args.window {
+        Some(w) => {
+            let v = numbers(w, 4, "--window", "0,0,50,50")?;
+            Some([v[0], v[1], v[2], v[3]])
+        }
+        None => None,
+    };
+    let scan = Scan {
+        pixel: args.pixel,
+        shape,
+        window,
+    };
+    let drift = numbers(&args.drift, 2, "--drift", "5,-2")?;
+    let acquisition = Acquisition {
+        dose: args.dose,
+        detector_noise: args.detector_noise,
+        line_offset: args.line_offset,
+        line_jitter: args.line_jitter,
+        flyback: args.flyback,
+        drift: [drift[0], drift[1]],
+        probe_jitter: args.probe_jitter,
+        seed: args.seed,
+    };
+    let structure = io::read_structure(&args.structure)?;
+    let sim = sacsim::stem::acquire_image(&structure, &imaging, &scan, &acquisition)?;
+    let files = sacsim::export::simulate::write_simulation(
+        &args.output,
+        &args.structure,
+        &structure,
+        &sim,
+        &imaging,
+        &scan,
+        &acquisition,
+        args.all_atoms,
+    )?;
+    let img = &sim.image;
+    let xs: Vec<String> = sim
+        .cross_sections
+        .iter()
+        .map(|(e, s)| format!("{e} {s:.3e}"))
+        .collect();
+    println!(
+        "{} x {} px of {:.3} x {:.3} Å ({:.1} x {:.1} nm), {} kV, {} mrad, detector {}-{} mrad; cross sections (Å²): {}",
+        img.nx,
+        img.ny,
+        img.pixel[0],
+        img.pixel[1],
+        img.nx as f64 * img.pixel[0] / 10.0,
+        img.ny as f64 * img.pixel[1] / 10.0,
+        imaging.probe.kv,
+        imaging.probe.convergence_mrad,
+        imaging.detector.inner_mrad,
+        imaging.detector.outer_mrad,
+        xs.join(", ")
+    );
+    print_written(&args.output, &files);
+    Ok(())
+}
+
 /// Parse `6x6` into (6, 6).
 fn parse_size(text: &str, flag: &str) -> Result<(usize, usize)> {
     let parts: Vec<&str> = text.split(['x', 'X']).collect();
@@ -373,6 +616,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => run_build(*args),
         Command::Inspect(args) => run_inspect(args),
         Command::Sample(args) => run_sample(*args),
+        Command::Simulate(args) => run_simulate(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

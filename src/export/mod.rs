@@ -18,6 +18,7 @@ use crate::io::incar::{self, Magmoms};
 use crate::io::{Format, write_atomic};
 
 pub mod sample;
+pub mod simulate;
 
 /// The parameters recorded beside every model.
 #[derive(Debug, Serialize)]
@@ -72,12 +73,12 @@ pub fn write_model(
 }
 
 /// Create `dir` and write rendered files into it atomically.
-fn write_files(dir: &Path, files: Vec<(String, String)>) -> Result<Vec<PathBuf>> {
+fn write_files<B: AsRef<[u8]>>(dir: &Path, files: Vec<(String, B)>) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::with_capacity(files.len());
     for (name, text) in files {
         let path = dir.join(name);
-        write_atomic(&path, text.as_bytes())?;
+        write_atomic(&path, text.as_ref())?;
         written.push(path);
     }
     Ok(written)

@@ -13,6 +13,7 @@
 pub mod cif;
 pub mod incar;
 pub mod poscar;
+pub mod raster;
 mod text;
 pub mod xyz;
 
@@ -116,8 +117,24 @@ impl Format {
     }
 }
 
-/// Read a structure, picking the format from the file name.
+/// Read a structure, picking the format from the file name; a directory
+/// written by `sacsim sample` (or `build`) is read through its
+/// `sample.xyz` (or `POSCAR`).
 pub fn read_structure(path: &Path) -> Result<Structure> {
+    if path.is_dir() {
+        for name in ["sample.xyz", "POSCAR"] {
+            if path.join(name).is_file() {
+                return read_structure(&path.join(name));
+            }
+        }
+        return Err(Error::invalid(
+            "input",
+            format!(
+                "directory '{}' holds neither sample.xyz nor POSCAR; give a structure file or a sacsim output directory",
+                path.display()
+            ),
+        ));
+    }
     let format = Format::from_path(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     match format {

@@ -1,0 +1,118 @@
+//! Image files: 32-bit float TIFF and `.npy` in physical units, and a
+//! 16-bit PNG scaled to the full range (the scale goes into `params.json`).
+//!
+//! Layout everywhere: row-major, `[iy][ix]`, shape (ny, nx); row 0 is the
+//! first scan line (y = y0), so in a viewer y grows downwards.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{ImageBuffer, ImageEncoder, Luma};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// How a 16-bit PNG maps back to physical values:
+/// value = min + png / 65535 · (max − min).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PngScale {
+    /// The value of PNG level 0.
+    pub min: f64,
+    /// The value of PNG level 65535.
+    pub max: f64,
+}
+
+/// A 16-bit grayscale PNG of the data, scaled min..max to 0..65535.
+pub fn png16(data: &[f32], nx: usize, ny: usize) -> (Vec<u8>, PngScale) {
+    let (min, max) = data
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (min, max) = if data.is_empty() {
+        (0.0, 1.0)
+    } else {
+        (min as f64, max as f64)
+    };
+    let span = if max > min { max - min } else { 1.0 };
+    let levels: Vec<u16> = data
+        .iter()
+        .map(|&v| {
+            (((v as f64 - min) / span) * 65535.0)
+                .round()
+                .clamp(0.0, 65535.0) as u16
+        })
+        .collect();
+    let buffer: ImageBuffer<Luma<u16>, Vec<u16>> =
+        ImageBuffer::from_raw(nx as u32, ny as u32, levels).expect("size matches");
+    let mut bytes = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut bytes,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Sub,
+    );
+    let raw: Vec<u8> = buffer
+        .as_raw()
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
+    encoder
+        .write_image(&raw, nx as u32, ny as u32, image::ExtendedColorType::L16)
+        .expect("in-memory PNG");
+    (bytes, PngScale { min, max })
+}
+
+/// A 32-bit float grayscale TIFF.
+pub fn tiff_f32(data: &[f32], nx: usize, ny: usize) -> Vec<u8> {
+    let mut cursor = Cursor::new(Vec::new());
+    let mut encoder = tiff::encoder::TiffEncoder::new(&mut cursor).expect("in-memory TIFF");
+    encoder
+        .write_image::<tiff::encoder::colortype::Gray32Float>(nx as u32, ny as u32, data)
+        .expect("in-memory TIFF");
+    cursor.into_inner()
+}
+
+/// A little-endian float32 `.npy` of shape (ny, nx).
+pub fn npy_f32(data: &[f32], nx: usize, ny: usize) -> Vec<u8> {
+    use npyz::WriterBuilder;
+    let mut bytes = Vec::with_capacity(data.len() * 4 + 128);
+    {
+        let mut writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[ny as u64, nx as u64])
+            .writer(&mut bytes)
+            .begin_nd()
+            .expect("in-memory npy");
+        writer.extend(data.iter().copied()).expect("in-memory npy");
+        writer.finish().expect("in-memory npy");
+    }
+    bytes
+}
+
+/// Read a 2D float `.npy` (float32 or float64, C order): (data, nx, ny).
+pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bad = |what: String| Error::Parse {
+        path: path.to_path_buf(),
+        line: 1,
+        expected: "a 2D float32 or float64 .npy array in C order".into(),
+        found: what,
+    };
+    let npy = npyz::NpyFile::new(std::io::BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
+    let shape = npy.shape().to_vec();
+    if shape.len() != 2 || npy.order() != npyz::Order::C {
+        return Err(bad(format!("shape {shape:?}, order {:?}", npy.order())));
+    }
+    let (ny, nx) = (shape[0] as usize, shape[1] as usize);
+    let descr = npy.dtype().descr();
+    let data: Vec<f32> = if descr.contains("f4") {
+        npy.into_vec::<f32>().map_err(|e| bad(e.to_string()))?
+    } else if descr.contains("f8") {
+        npy.into_vec::<f64>()
+            .map_err(|e| bad(e.to_string()))?
+            .into_iter()
+            .map(|v| v as f32)
+            .collect()
+    } else {
+        return Err(bad(format!("dtype {descr}")));
+    };
+    Ok((data, nx, ny))
+}
