@@ -44,6 +44,10 @@ pub const DEFAULT_THERMAL_RMS: f64 = 0.08;
 /// function.
 const MAX_PROBE_GRID: usize = 1024;
 
+/// The smallest probe box (Å): its transfer function is then sampled
+/// finely enough (Δk = 1/64 Å⁻¹) to interpolate to any image grid.
+const MIN_PROBE_BOX: f64 = 64.0;
+
 /// How the image is formed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Imaging {
@@ -122,11 +126,13 @@ impl Imaging {
         0.8 / (2.0 * self.probe.band_limit())
     }
 
-    /// How far the probe reaches (Å): 1 nm plus its geometric defocus blur.
+    /// How far the probe reaches (Å): 2 nm (the Airy tails beyond hold
+    /// ~1/(π² k_α R) = 0.7 % of the intensity at 80 kV / 30 mrad) plus its
+    /// geometric defocus blur.
     pub fn probe_reach(&self) -> f64 {
         let alpha = self.probe.convergence_mrad * 1e-3;
         let ab = self.probe.aberrations;
-        10.0 + 2.0 * alpha * (ab.c1.abs() + ab.a1.abs() + 3.0 * self.probe.focal_spread)
+        20.0 + 2.0 * alpha * (ab.c1.abs() + ab.a1.abs() + 3.0 * self.probe.focal_spread)
             + 3.0 * self.probe.source_fwhm
     }
 }
@@ -382,15 +388,6 @@ pub fn plan(
             [n(field.size[0]), n(field.size[1])]
         }
     };
-    if out[0] as u64 * out[1] as u64 > 1 << 32 {
-        return Err(Error::invalid(
-            "--pixel",
-            format!(
-                "{} x {} pixels is more than any image sacsim writes",
-                out[0], out[1]
-            ),
-        ));
-    }
     let pixel = [field.size[0] / out[0] as f64, field.size[1] / out[1] as f64];
     let hmax = imaging.max_grid_spacing();
     let oversample = ((pixel[0].max(pixel[1]) / hmax).ceil() as usize)
@@ -409,13 +406,14 @@ pub fn plan(
         let (px, py) = (pad(0), pad(1));
         ([px.0, py.0], [px.1, py.1])
     };
-    let fine_points = fine[0] as u64 * fine[1] as u64;
-    let probe_points = fine[0].min(MAX_PROBE_GRID) as u64 * fine[1].min(MAX_PROBE_GRID) as u64;
+    let fine_points = fine[0] as f64 * fine[1] as f64;
+    let probe_points = fine[0].min(MAX_PROBE_GRID) as f64 * fine[1].min(MAX_PROBE_GRID) as f64;
     // Real grid + half spectrum + transposes (f32), the probe (f64
-    // complex, twice), and the output images.
-    let memory_bytes = 24 * fine_points + 48 * probe_points + 16 * out[0] as u64 * out[1] as u64;
+    // complex, twice), and the output images; in f64, so no overflow.
+    let memory = 24.0 * fine_points + 48.0 * probe_points + 16.0 * out[0] as f64 * out[1] as f64;
+    let memory_bytes = memory.min(u64::MAX as f64) as u64;
     let available = available_memory();
-    if memory_bytes > available {
+    if memory > available as f64 {
         return Err(Error::invalid(
             "--pixel/--shape",
             format!(
@@ -424,7 +422,7 @@ pub fn plan(
                 out[1],
                 fine[0],
                 fine[1],
-                memory_bytes as f64 / (1u64 << 30) as f64,
+                memory / (1u64 << 30) as f64,
                 available as f64 / (1u64 << 30) as f64
             ),
         ));
@@ -499,7 +497,7 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
     // Spectrum x probe transfer x source envelope x width correction.
     let fft = Fft2::new(nfx, nfy);
     let mut spec = fft.forward(grid);
-    let transfer = ProbeTransfer::new(&imaging.probe, nfx, nfy, h);
+    let transfer = ProbeTransfer::new(&imaging.probe, nfx, nfy, h, imaging.probe_reach());
     let freq = fft.frequencies(h[0], h[1]);
     let pi2 = std::f64::consts::PI.powi(2);
     let source = imaging.probe.source_fwhm;
@@ -622,8 +620,19 @@ struct ProbeTransfer {
 }
 
 impl ProbeTransfer {
-    fn new(probe: &Probe, nx: usize, ny: usize, h: [f64; 2]) -> ProbeTransfer {
-        let (px, py) = (nx.min(MAX_PROBE_GRID), ny.min(MAX_PROBE_GRID));
+    fn new(probe: &Probe, nx: usize, ny: usize, h: [f64; 2], reach: f64) -> ProbeTransfer {
+        // The probe box must be large: its transfer function is sampled at
+        // Δk = 1/box, and a small box (a small periodic cell) makes that a
+        // coarse Riemann sum of the aperture autocorrelation.
+        let size = |n: usize, h: f64| {
+            let needed = fft_size(((MIN_PROBE_BOX.max(2.0 * reach)) / h).ceil() as usize);
+            if n >= needed && n <= MAX_PROBE_GRID {
+                n
+            } else {
+                needed.min(MAX_PROBE_GRID)
+            }
+        };
+        let (px, py) = (size(nx, h[0]), size(ny, h[1]));
         let intensity: Vec<f32> = probe
             .intensity(px, py, h[0], h[1])
             .into_iter()

@@ -126,6 +126,7 @@ impl Probe {
         let kmax = self.k_aperture();
         let mut planner = FftPlanner::<f64>::new();
         let (row_fft, col_fft) = (planner.plan_fft_inverse(nx), planner.plan_fft_inverse(ny));
+        let dk = (1.0 / (nx as f64 * hx)).max(1.0 / (ny as f64 * hy));
         let freq = |i: usize, n: usize, h: f64| {
             if i <= n / 2 {
                 i as f64 / (n as f64 * h)
@@ -158,9 +159,12 @@ impl Probe {
                 let ky = freq(iy, ny, hy);
                 for ix in 0..nx {
                     let kx = freq(ix, nx, hx);
-                    if (kx * kx + ky * ky).sqrt() <= kmax {
+                    // Hard aperture with a one-sample linear edge, so its
+                    // area does not jump with the grid (as abTEM does).
+                    let edge = ((kmax - (kx * kx + ky * ky).sqrt()) / dk + 0.5).clamp(0.0, 1.0);
+                    if edge > 0.0 {
                         let chi = ab.chi(kx, ky, lambda);
-                        wave[iy * nx + ix] = Complex::new(chi.cos(), -chi.sin());
+                        wave[iy * nx + ix] = Complex::new(chi.cos(), -chi.sin()) * edge;
                     }
                 }
             }

@@ -6,6 +6,7 @@ mod golden;
 mod interop;
 mod io;
 mod sample;
+mod stem;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
