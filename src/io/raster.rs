@@ -52,7 +52,7 @@ pub fn png16(data: &[f32], nx: usize, ny: usize) -> (Vec<u8>, PngScale) {
     let raw: Vec<u8> = buffer
         .as_raw()
         .iter()
-        .flat_map(|v| v.to_be_bytes())
+        .flat_map(|v| v.to_ne_bytes())
         .collect();
     encoder
         .write_image(&raw, nx as u32, ny as u32, image::ExtendedColorType::L16)

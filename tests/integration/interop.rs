@@ -155,3 +155,37 @@ fn ase_reads_a_sample_and_its_ground_truth_agrees() {
     let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
     assert!(out.starts_with("ok sample"), "{out}");
 }
+
+#[test]
+fn numpy_tifffile_and_pillow_read_the_simulated_images() {
+    let tmp = tempdir();
+    let sample = tmp.path().join("s");
+    assert!(
+        super::sacsim(&[
+            "sample",
+            "--size",
+            "5x5",
+            "--density",
+            "1",
+            "-o",
+            sample.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let dir = tmp.path().join("sim");
+    let o = super::sacsim(&[
+        "simulate",
+        sample.to_str().unwrap(),
+        "--pixel",
+        "0.2",
+        "--dose",
+        "1e5",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let script = root().join("tests/python/check_image.py");
+    let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(out.starts_with("ok image"), "{out}");
+}

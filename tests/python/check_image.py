@@ -1,0 +1,40 @@
+"""Read a `sacsim simulate` output with numpy, tifffile and Pillow and check
+that the three image files and params.json agree.
+
+usage: check_image.py SIM_DIR
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import tifffile
+from PIL import Image
+
+d = Path(sys.argv[1])
+params = json.loads((d / "params.json").read_text())
+ny, nx = params["image_shape_ny_nx"]
+img = np.load(d / "image.npy")
+assert img.dtype == np.float32 and img.shape == (ny, nx), (img.dtype, img.shape)
+tif = tifffile.imread(d / "image.tiff")
+assert tif.dtype == np.float32 and tif.shape == (ny, nx)
+assert np.array_equal(tif, img), "TIFF and npy differ"
+png = np.asarray(Image.open(d / "image.png"))
+assert png.dtype in (np.uint16, np.int32) and png.shape == (ny, nx), (png.dtype, png.shape)
+lo, hi = params["png_scale"]["min"], params["png_scale"]["max"]
+back = lo + png.astype(np.float64) / 65535.0 * (hi - lo)
+err = np.abs(back - img).max() / (hi - lo)
+assert err <= 0.5 / 65535 + 1e-9, err
+if (d / "clean.npy").exists():
+    clean = np.load(d / "clean.npy")
+    assert clean.shape == img.shape
+# The truth table's metals sit on bright pixels of the clean image.
+rows = [l.split(",") for l in (d / "atoms.csv").read_text().splitlines()[1:]]
+ref = np.load(d / "clean.npy") if (d / "clean.npy").exists() else img
+for r in rows:
+    x, y = float(r[7]), float(r[8])
+    ix, iy = int(round(x)), int(round(y))
+    if 2 <= ix < nx - 2 and 2 <= iy < ny - 2:
+        win = ref[iy - 2:iy + 3, ix - 2:ix + 3]
+        assert win.max() > 5 * np.median(ref), (r, win.max(), np.median(ref))
+print(f"ok image {nx}x{ny}, png error {err:.2e} of range, {len(rows)} truth atoms")
