@@ -13,14 +13,59 @@ fn simulate(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulate");
     group.sample_size(10);
     let imaging = Imaging::default_80kv();
-    let noisy = Acquisition { dose: Some(1e5), seed: 1, ..Default::default() };
-    let small = build_sample(&SampleSpec { size_nm: [20.0, 20.0], ..SampleSpec::default() }).unwrap().structure;
+    let noisy = Acquisition {
+        dose: Some(1e5),
+        seed: 1,
+        ..Default::default()
+    };
+    let small = build_sample(&SampleSpec {
+        size_nm: [20.0, 20.0],
+        ..SampleSpec::default()
+    })
+    .unwrap()
+    .structure;
     group.bench_function("1024px_20nm_noise", |b| {
-        b.iter(|| acquire_image(&small, &imaging, &Scan { pixel: 0.2, shape: Some([1024, 1024]), window: None }, &noisy).unwrap().image.data.len())
+        b.iter(|| {
+            acquire_image(
+                &small,
+                &imaging,
+                &Scan {
+                    pixel: 0.2,
+                    shape: Some([1024, 1024]),
+                    window: None,
+                },
+                &noisy,
+            )
+            .unwrap()
+            .image
+            .data
+            .len()
+        })
     });
-    let large = build_sample(&SampleSpec { size_nm: [100.0, 100.0], density: 1.0, ..SampleSpec::default() }).unwrap().structure;
+    let large = build_sample(&SampleSpec {
+        size_nm: [100.0, 100.0],
+        density: 1.0,
+        ..SampleSpec::default()
+    })
+    .unwrap()
+    .structure;
     group.bench_function("4096px_100nm_noise", |b| {
-        b.iter(|| acquire_image(&large, &imaging, &Scan { pixel: 0.25, shape: Some([4096, 4096]), window: None }, &noisy).unwrap().image.data.len())
+        b.iter(|| {
+            acquire_image(
+                &large,
+                &imaging,
+                &Scan {
+                    pixel: 0.25,
+                    shape: Some([4096, 4096]),
+                    window: None,
+                },
+                &noisy,
+            )
+            .unwrap()
+            .image
+            .data
+            .len()
+        })
     });
     group.finish();
 }
