@@ -8,6 +8,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use sacsim::analysis::inspect;
+use sacsim::analysis::pairstats::{self, PairSettings};
+use sacsim::analysis::positions::{self, LoadOptions, Region};
 use sacsim::build::sample::{self, PlacementMode, SampleSpec, Support};
 use sacsim::build::{
     self, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, GrapheneCell, ModelSpec, Motif, PRESETS,
@@ -40,6 +42,58 @@ enum Command {
     Sample(Box<SampleArgs>),
     /// Simulate a HAADF-STEM image of a structure or sample.
     Simulate(Box<SimulateArgs>),
+    /// Pair statistics of metal positions against the random baseline.
+    Analyze(Box<AnalyzeArgs>),
+}
+
+#[derive(Args, Debug)]
+struct AnalyzeArgs {
+    /// A structure, a CSV of x,y[,element] (Å, or pixels with --pixel-size),
+    /// an N x 2 .npy, or a `sample` / `simulate` / `build` output directory.
+    input: PathBuf,
+    /// Elements to analyse [default: all metals].
+    #[arg(long, value_delimiter = ',')]
+    elements: Vec<String>,
+    /// Keep z: statistics in 3D instead of projected along z.
+    #[arg(long = "3d")]
+    three_d: bool,
+    /// Pixel size (Å) of pixel-unit CSV/npy input.
+    #[arg(long, value_name = "Å")]
+    pixel_size: Option<f64>,
+    /// Open analysis region x0,y0,width,height (Å) [default: periodic box
+    /// of the input, or the points' bounding box].
+    #[arg(long, value_name = "X0,Y0,W,H", allow_hyphen_values = true)]
+    region: Option<String>,
+    /// Periodic analysis box LXxLY (Å).
+    #[arg(long = "box", value_name = "LXxLY", conflicts_with = "region")]
+    periodic_box: Option<String>,
+    /// Pair window min,max (nm).
+    #[arg(long, default_value = "0.20,0.30", value_name = "MIN,MAX")]
+    pair_window: String,
+    /// NN histogram bin (nm).
+    #[arg(long, default_value_t = 0.01, value_name = "NM")]
+    bin: f64,
+    /// Group cutoff (nm) [default: the pair window's max].
+    #[arg(long, value_name = "NM")]
+    group_cutoff: Option<f64>,
+    /// Largest r of g(r) (nm).
+    #[arg(long, value_name = "NM")]
+    gr_max: Option<f64>,
+    /// g(r) bin (nm).
+    #[arg(long, default_value_t = 0.02, value_name = "NM")]
+    gr_bin: f64,
+    /// Bootstrap resamples for the 95 % intervals (0: normal approximations).
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    /// CSR realisations for a Monte-Carlo envelope (0: none).
+    #[arg(long, default_value_t = 0)]
+    monte_carlo: usize,
+    /// Seed of the bootstrap and Monte Carlo.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR", default_value = "analysis")]
+    output: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -492,6 +546,65 @@ fn run_simulate(args: SimulateArgs) -> Result<()> {
     Ok(())
 }
 
+fn run_analyze(args: AnalyzeArgs) -> Result<()> {
+    let elements = if args.elements.is_empty() {
+        None
+    } else {
+        Some(
+            args.elements
+                .iter()
+                .map(|e| Element::from_symbol(e))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    };
+    let region = match (&args.region, &args.periodic_box) {
+        (Some(r), _) => {
+            let v = numbers(r, 4, "--region", "0,0,200,200")?;
+            Some(Region::Open {
+                origin: [v[0], v[1], 0.0],
+                size: [v[2], v[3], 0.0],
+            })
+        }
+        (None, Some(b)) => {
+            let (x, y) = b.split_once(['x', 'X']).ok_or_else(|| {
+                anyhow::anyhow!("invalid --box '{b}': expected LXxLY in Å, e.g. 200x200")
+            })?;
+            let (x, y): (f64, f64) = (x.trim().parse()?, y.trim().parse()?);
+            Some(Region::Periodic { size: [x, y, 0.0] })
+        }
+        _ => None,
+    };
+    let opts = LoadOptions {
+        elements,
+        three_d: args.three_d,
+        pixel_size: args.pixel_size,
+        region,
+    };
+    let positions = positions::load(&args.input, &opts)?;
+    let w = numbers(&args.pair_window, 2, "--pair-window", "0.20,0.30")?;
+    let settings = PairSettings {
+        bin_nm: args.bin,
+        window_nm: [w[0], w[1]],
+        group_cutoff_nm: args.group_cutoff,
+        gr_max_nm: args.gr_max,
+        gr_bin_nm: args.gr_bin,
+        bootstrap: args.bootstrap,
+        monte_carlo: args.monte_carlo,
+        seed: args.seed,
+    };
+    let (stats, nn) = pairstats::analyze_with_neighbours(&positions, &settings)?;
+    let files = sacsim::export::analyze::write_analysis(
+        &args.output,
+        &args.input,
+        &positions,
+        &nn,
+        &stats,
+    )?;
+    print!("{stats}");
+    print_written(&args.output, &files);
+    Ok(())
+}
+
 /// Parse `6x6` into (6, 6).
 fn parse_size(text: &str, flag: &str) -> Result<(usize, usize)> {
     let parts: Vec<&str> = text.split(['x', 'X']).collect();
@@ -617,6 +730,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => run_inspect(args),
         Command::Sample(args) => run_sample(*args),
         Command::Simulate(args) => run_simulate(*args),
+        Command::Analyze(args) => run_analyze(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,3 +3,6 @@
 
 pub mod inspect;
 pub mod neighbors;
+pub mod pairstats;
+pub mod positions;
+pub mod spatial;

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::io::incar::{self, Magmoms};
 use crate::io::{Format, write_atomic};
 
+pub mod analyze;
 pub mod sample;
 pub mod simulate;
 

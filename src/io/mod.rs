@@ -14,7 +14,7 @@ pub mod cif;
 pub mod incar;
 pub mod poscar;
 pub mod raster;
-mod text;
+pub(crate) mod text;
 pub mod xyz;
 
 use std::io::Write;
