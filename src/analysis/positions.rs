@@ -482,7 +482,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Positions> {
 
 /// An N x 2 or N x 3 float array of positions (Å).
 fn from_npy(path: &Path, opts: &LoadOptions) -> Result<Positions> {
-    let (data, cols, rows) = crate::io::raster::read_npy(path)?;
+    let (data, cols, rows) = crate::io::raster::read_npy_f64(path)?;
     if cols != 2 && cols != 3 {
         return Err(Error::Parse {
             path: path.to_path_buf(),
@@ -496,9 +496,9 @@ fn from_npy(path: &Path, opts: &LoadOptions) -> Result<Positions> {
         .chunks(cols)
         .map(|c| {
             [
-                c[0] as f64 * scale,
-                c[1] as f64 * scale,
-                c.get(2).map_or(0.0, |&z| z as f64 * scale),
+                c[0] * scale,
+                c[1] * scale,
+                c.get(2).map_or(0.0, |&z| z * scale),
             ]
         })
         .collect();

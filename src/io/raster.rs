@@ -89,6 +89,12 @@ pub fn npy_f32(data: &[f32], nx: usize, ny: usize) -> Vec<u8> {
 
 /// Read a 2D float `.npy` (float32 or float64, C order): (data, nx, ny).
 pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
+    let (data, nx, ny) = read_npy_f64(path)?;
+    Ok((data.into_iter().map(|v| v as f32).collect(), nx, ny))
+}
+
+/// Read a 2D float `.npy` at full precision: (data as f64, nx, ny).
+pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let bad = |what: String| Error::Parse {
         path: path.to_path_buf(),
@@ -103,14 +109,14 @@ pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
     }
     let (ny, nx) = (shape[0] as usize, shape[1] as usize);
     let descr = npy.dtype().descr();
-    let data: Vec<f32> = if descr.contains("f4") {
-        npy.into_vec::<f32>().map_err(|e| bad(e.to_string()))?
-    } else if descr.contains("f8") {
-        npy.into_vec::<f64>()
+    let data: Vec<f64> = if descr.contains("f4") {
+        npy.into_vec::<f32>()
             .map_err(|e| bad(e.to_string()))?
             .into_iter()
-            .map(|v| v as f32)
+            .map(f64::from)
             .collect()
+    } else if descr.contains("f8") {
+        npy.into_vec::<f64>().map_err(|e| bad(e.to_string()))?
     } else {
         return Err(bad(format!("dtype {descr}")));
     };

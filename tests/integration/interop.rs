@@ -189,3 +189,35 @@ fn numpy_tifffile_and_pillow_read_the_simulated_images() {
     let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
     assert!(out.starts_with("ok image"), "{out}");
 }
+
+#[test]
+fn nearest_neighbours_match_scipy_ckdtree() {
+    let tmp = tempdir();
+    let pts = tmp.path().join("pts.npy");
+    let box_a = 2000.0;
+    run_python(&[
+        "-c",
+        &format!(
+            "import numpy as np; np.save({:?}, np.random.default_rng(7).random((20000, 2)) * {box_a})",
+            pts.to_str().unwrap()
+        ),
+    ]);
+    let out = tmp.path().join("a");
+    let o = super::sacsim(&[
+        "analyze",
+        pts.to_str().unwrap(),
+        "--box",
+        &format!("{box_a}x{box_a}"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let script = root().join("tests/python/check_nn_scipy.py");
+    let res = run_python(&[
+        script.to_str().unwrap(),
+        pts.to_str().unwrap(),
+        &box_a.to_string(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(res.starts_with("ok nn"), "{res}");
+}
