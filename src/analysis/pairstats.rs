@@ -525,7 +525,33 @@ pub fn analyze_with_neighbours(
     let mut d: Vec<f64> = focal.iter().map(|&i| nn.distance[i]).collect();
     let mean = d.iter().sum::<f64>() / nf;
     let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0)).sqrt();
-    let med = median(&mut d);
+    let d_max = d.iter().fold(0.0f64, |m, &x| m.max(x));
+    // The median and its order-statistic interval: selection for large
+    // sets (O(N)), a full sort only where the bootstrap needs one.
+    let k = (1.96 * nf.sqrt() / 2.0).ceil() as usize;
+    let mid = d.len() / 2;
+    let (med, med_lo, med_hi) = if big {
+        let (lower, m, upper) = d.select_nth_unstable_by(mid, f64::total_cmp);
+        let m = *m;
+        let lo = if k == 0 || lower.is_empty() {
+            m
+        } else {
+            *lower
+                .select_nth_unstable_by(lower.len().saturating_sub(k), f64::total_cmp)
+                .1
+        };
+        let hi = if k == 0 || upper.is_empty() {
+            m
+        } else {
+            *upper
+                .select_nth_unstable_by((k - 1).min(upper.len() - 1), f64::total_cmp)
+                .1
+        };
+        (m, lo, hi)
+    } else {
+        let m = median(&mut d);
+        (m, d[mid.saturating_sub(k)], d[(mid + k).min(d.len() - 1)])
+    };
     let in_window: Vec<f64> = focal
         .iter()
         .map(|&i| f64::from(u8::from(nn.distance[i] >= a && nn.distance[i] <= b)))
@@ -533,12 +559,10 @@ pub fn analyze_with_neighbours(
     let pf = in_window.iter().sum::<f64>() / nf;
     let (mean_ci, median_ci, pf_ci) = if big {
         let se = sd / nf.sqrt();
-        let k = (1.96 * nf.sqrt() / 2.0).ceil() as usize;
-        let mid = d.len() / 2;
         let pse = (pf * (1.0 - pf) / nf).sqrt();
         (
             (mean - 1.96 * se, mean + 1.96 * se),
-            (d[mid.saturating_sub(k)], d[(mid + k).min(d.len() - 1)]),
+            (med_lo, med_hi),
             ((pf - 1.96 * pse).max(0.0), (pf + 1.96 * pse).min(1.0)),
         )
     } else {
@@ -573,7 +597,7 @@ pub fn analyze_with_neighbours(
     }
 
     // Histogram with the CSR expectation.
-    let hist_max = (d.last().copied().unwrap_or(b).max(2.0 * b)).min(50.0 * (mean + 1.0));
+    let hist_max = d_max.max(2.0 * b).min(50.0 * (mean + 1.0));
     let bin = s.bin_nm * 10.0;
     let nbins = ((hist_max / bin).ceil() as usize).clamp(1, 100_000);
     let mut counts = vec![0usize; nbins];

@@ -316,6 +316,8 @@ pub struct Grid2 {
     start: Vec<usize>,
     sorted: Vec<[f64; 2]>,
     index: Vec<u32>,
+    /// Sorted position of each original point (inverse of `index`).
+    position: Vec<u32>,
 }
 
 impl Grid2 {
@@ -383,10 +385,12 @@ impl Grid2 {
         let mut fill = start.clone();
         let mut sorted = vec![[0.0f64; 2]; points.len()];
         let mut index = vec![0u32; points.len()];
+        let mut position = vec![0u32; points.len()];
         for (i, &k) in keys.iter().enumerate() {
             let slot = &mut fill[k as usize];
             sorted[*slot] = wrapped[i];
             index[*slot] = i as u32;
+            position[i] = *slot as u32;
             *slot += 1;
         }
         Grid2 {
@@ -397,6 +401,7 @@ impl Grid2 {
             start,
             sorted,
             index,
+            position,
         }
     }
 
@@ -445,6 +450,64 @@ impl Grid2 {
             (r / self.cell[0]).ceil() as i64,
             (r / self.cell[1]).ceil() as i64,
         ];
+        // One-cell reach on a grid of at least 3 x 3 cells: a half stencil
+        // (later points of the own cell, four forward neighbours) visits
+        // each pair once without index comparisons.
+        if reach == [1, 1] && self.dims[0] >= 3 && self.dims[1] >= 3 {
+            let r2 = r * r;
+            let mut stencil = Vec::with_capacity(9);
+            for cy in rows {
+                for cx in 0..self.dims[0] {
+                    let cid = cy * self.dims[0] + cx;
+                    if self.start[cid] == self.start[cid + 1] {
+                        continue;
+                    }
+                    // stencil() lists rows dy = -1, 0, 1, columns dx = -1, 0, 1:
+                    // the forward half is entry 5 (dx = 1, dy = 0) and the dy = 1 row.
+                    self.stencil(cx as i64, cy as i64, [1, 1], &mut stencil);
+                    let forward: Vec<(usize, f64, f64)> = if self.periodic {
+                        vec![stencil[5], stencil[6], stencil[7], stencil[8]]
+                    } else {
+                        // Open grids drop out-of-range cells; rebuild by offsets.
+                        let mut v = Vec::with_capacity(4);
+                        for (dx, dy) in [(1i64, 0i64), (-1, 1), (0, 1), (1, 1)] {
+                            let (nx, ny) = (cx as i64 + dx, cy as i64 + dy);
+                            if nx >= 0
+                                && ny >= 0
+                                && nx < self.dims[0] as i64
+                                && ny < self.dims[1] as i64
+                            {
+                                v.push((ny as usize * self.dims[0] + nx as usize, 0.0, 0.0));
+                            }
+                        }
+                        v
+                    };
+                    let own = self.start[cid]..self.start[cid + 1];
+                    for a in own.clone() {
+                        let p = self.sorted[a];
+                        let ia = self.index[a] as usize;
+                        let mut emit = |b: usize, px: f64, py: f64| {
+                            let q = self.sorted[b];
+                            let (dx, dy) = (q[0] - px, q[1] - py);
+                            let d2 = dx * dx + dy * dy;
+                            if d2 <= r2 {
+                                let ib = self.index[b] as usize;
+                                f(ia.min(ib), ia.max(ib), d2.sqrt());
+                            }
+                        };
+                        for b in a + 1..own.end {
+                            emit(b, p[0], p[1]);
+                        }
+                        for &(nid, ox, oy) in &forward {
+                            for b in self.start[nid]..self.start[nid + 1] {
+                                emit(b, p[0] - ox, p[1] - oy);
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
         let r2 = r * r;
         let mut stencil = Vec::new();
         for cy in rows {
@@ -541,11 +604,15 @@ impl Grid2 {
     pub fn nearest(&self) -> Vec<Option<Hit>> {
         let n = self.sorted.len();
         let cell_min = self.cell[0].min(self.cell[1]);
-        let found: Vec<(u32, Option<Hit>)> = (0..self.dims[1])
+        // Results in sorted order (cell rows are contiguous there), then a
+        // parallel gather back to input order.
+        let rows: Vec<Vec<(f64, u32)>> = (0..self.dims[1])
             .into_par_iter()
-            .flat_map_iter(|cy| {
+            .map(|cy| {
                 let mut stencil = Vec::with_capacity(9);
-                let mut v = Vec::new();
+                let mut v = Vec::with_capacity(
+                    self.start[(cy + 1) * self.dims[0]] - self.start[cy * self.dims[0]],
+                );
                 for cx in 0..self.dims[0] {
                     let cid = cy * self.dims[0] + cx;
                     if self.start[cid] == self.start[cid + 1] {
@@ -557,23 +624,24 @@ impl Grid2 {
                         if best.0 > cell_min * cell_min {
                             best = self.nearest_by_rings(a, [cx as i64, cy as i64]);
                         }
-                        v.push((
-                            self.index[a],
-                            (best.1 != u32::MAX).then(|| Hit {
-                                index: best.1 as usize,
-                                distance: best.0.sqrt(),
-                            }),
-                        ));
+                        v.push(best);
                     }
                 }
-                v.into_iter()
+                v
             })
             .collect();
-        let mut out = vec![None; n];
-        for (i, h) in found {
-            out[i as usize] = h;
-        }
-        out
+        let mut by_sorted: Vec<(f64, u32)> = Vec::with_capacity(n);
+        rows.into_iter().for_each(|r| by_sorted.extend(r));
+        self.position
+            .par_iter()
+            .map(|&s| {
+                let (d2, j) = by_sorted[s as usize];
+                (j != u32::MAX).then(|| Hit {
+                    index: j as usize,
+                    distance: d2.sqrt(),
+                })
+            })
+            .collect()
     }
 
     /// (squared distance, original index) of the nearest point to sorted
@@ -699,6 +767,14 @@ mod tests {
                     .map(|x| (x.0, x.1))
                     .collect();
             assert_eq!(grid, want, "grid {period:?}");
+            // Cells exactly r wide: the half-stencil path.
+            let half: Vec<(usize, usize)> =
+                Grid2::with_cell(&p, ([0.0, 0.0], [l, l]), period.is_some(), r)
+                    .pairs_within(r)
+                    .iter()
+                    .map(|x| (x.0, x.1))
+                    .collect();
+            assert_eq!(half, want, "half stencil {period:?}");
             // Nearest neighbours: the closest of all others (tree and grid).
             let nn = idx.nearest();
             let grid = Grid2::new(&p, ([0.0, 0.0], [l, l]), period.is_some(), 2.0, 0.0).nearest();
