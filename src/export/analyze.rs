@@ -17,7 +17,7 @@ use crate::analysis::pairstats::{NearestNeighbours, PairSettings, PairStats};
 use crate::analysis::positions::Positions;
 use crate::error::Result;
 
-use super::write_files;
+use super::{listed, write_with_params};
 
 static FONT: Once = Once::new();
 
@@ -267,7 +267,7 @@ pub fn write_analysis(
     for p in &stats.pair_correlation {
         let _ = writeln!(gr, "{:.4},{:.6}", p[0], p[1]);
     }
-    let mut files: Vec<(String, Vec<u8>)> = vec![
+    let files: Vec<(String, Vec<u8>)> = vec![
         (
             "stats.json".into(),
             (serde_json::to_string_pretty(stats).expect("serialise") + "\n").into_bytes(),
@@ -284,15 +284,7 @@ pub fn write_analysis(
         input: input.display().to_string(),
         source: &positions.source,
         settings: &stats.settings,
-        files: files
-            .iter()
-            .map(|(n, _)| n.clone())
-            .chain(["params.json".to_string()])
-            .collect(),
+        files: listed(&files),
     };
-    files.push((
-        "params.json".into(),
-        (serde_json::to_string_pretty(&params).expect("serialise") + "\n").into_bytes(),
-    ));
-    write_files(dir, files)
+    write_with_params(dir, files, &params)
 }

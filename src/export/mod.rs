@@ -65,11 +65,29 @@ pub fn write_model(
             .map(|&e| (e.symbol().to_string(), magmoms.moment(e)))
             .collect(),
         formula: s.formula(),
-        files: files.iter().map(|(n, _)| n.clone()).collect(),
+        files: listed(&files),
     };
-    let json = serde_json::to_string_pretty(&params).expect("params serialise") + "\n";
-    files.push(("params.json".to_string(), json));
+    write_with_params(dir, files, &params)
+}
 
+/// The names of rendered files and of the `params.json` that follows them
+/// (every command lists its outputs in its parameters).
+fn listed<B>(files: &[(String, B)]) -> Vec<String> {
+    files
+        .iter()
+        .map(|(n, _)| n.clone())
+        .chain(["params.json".to_string()])
+        .collect()
+}
+
+/// Append `params` as `params.json` and write everything atomically.
+fn write_with_params<B: AsRef<[u8]> + From<String>>(
+    dir: &Path,
+    mut files: Vec<(String, B)>,
+    params: &impl Serialize,
+) -> Result<Vec<PathBuf>> {
+    let json = serde_json::to_string_pretty(params).expect("parameters serialise") + "\n";
+    files.push(("params.json".to_string(), B::from(json)));
     write_files(dir, files)
 }
 

@@ -17,7 +17,7 @@ use crate::build::sample::{DefectCounts, Sample, SampleSpec, SiteRecord};
 use crate::error::{Error, Result};
 use crate::io::Format;
 
-use super::write_files;
+use super::{listed, write_with_params};
 
 /// The ground truth as CSV text.
 pub fn sites_csv(sites: &[SiteRecord]) -> String {
@@ -108,15 +108,7 @@ pub fn write_sample(sample: &Sample, dir: &Path, formats: &[Format]) -> Result<V
         atoms: sample.structure.len(),
         defects_per_face: &sample.defects,
         formats: formats.iter().map(|f| f.name()).collect(),
-        files: files
-            .iter()
-            .map(|(n, _)| n.clone())
-            .chain(["params.json".to_string()])
-            .collect(),
+        files: listed(&files),
     };
-    files.push((
-        "params.json".into(),
-        serde_json::to_string_pretty(&params).expect("serialise") + "\n",
-    ));
-    write_files(dir, files)
+    write_with_params(dir, files, &params)
 }

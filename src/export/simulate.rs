@@ -16,7 +16,7 @@ use crate::stem::noise::Acquisition;
 use crate::stem::truth::{truth_atoms, truth_csv};
 use crate::structure::Structure;
 
-use super::write_files;
+use super::{listed, write_with_params};
 
 #[derive(Serialize)]
 struct Params<'a> {
@@ -84,15 +84,7 @@ pub fn write_simulation(
         png_scale,
         truth_atoms: truth.len(),
         all_atoms_in_truth: all_atoms,
-        files: files
-            .iter()
-            .map(|(n, _)| n.clone())
-            .chain(["params.json".to_string()])
-            .collect(),
+        files: listed(&files),
     };
-    files.push((
-        "params.json".into(),
-        (serde_json::to_string_pretty(&params).expect("serialise") + "\n").into_bytes(),
-    ));
-    write_files(dir, files)
+    write_with_params(dir, files, &params)
 }
