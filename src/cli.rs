@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use sacsim::analysis::detect::{self, DetectSettings};
 use sacsim::analysis::inspect;
 use sacsim::analysis::pairstats::{self, PairSettings};
 use sacsim::analysis::positions::{self, LoadOptions, Region};
@@ -44,6 +45,51 @@ enum Command {
     Simulate(Box<SimulateArgs>),
     /// Pair statistics of metal positions against the random baseline.
     Analyze(Box<AnalyzeArgs>),
+    /// Find atoms in a HAADF image (PNG, TIFF, npy).
+    Detect(Box<DetectArgs>),
+    /// Score detections against ground truth.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Args, Debug)]
+struct DetectArgs {
+    /// An 8/16-bit PNG, 16-bit or float TIFF, or 2D .npy image.
+    image: PathBuf,
+    /// Pixel size (Å); required, there is no safe default.
+    #[arg(long, value_name = "Å")]
+    pixel_size: f64,
+    /// Detection threshold in units of the robust noise σ.
+    #[arg(long, default_value_t = 6.0)]
+    threshold: f64,
+    /// Smoothing σ (Å), about the probe size.
+    #[arg(long, default_value_t = 0.3, value_name = "Å")]
+    smoothing: f64,
+    /// Background σ (Å).
+    #[arg(long, default_value_t = 10.0, value_name = "Å")]
+    background: f64,
+    /// Minimum separation of two detections (Å).
+    #[arg(long, default_value_t = 1.5, value_name = "Å")]
+    min_separation: f64,
+    /// Assign two elements by intensity, lighter,heavier (e.g. Mn,Co).
+    #[arg(long, value_delimiter = ',', value_name = "LIGHT,HEAVY")]
+    elements: Vec<String>,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR", default_value = "detections")]
+    output: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct EvaluateArgs {
+    /// Detections: a detect directory or a CSV of x,y[,element] (Å).
+    detections: PathBuf,
+    /// Truth: a simulate or sample directory, a structure, or a CSV (Å).
+    truth: PathBuf,
+    /// Matching radius (Å).
+    #[arg(long, default_value_t = 1.0, value_name = "Å")]
+    radius: f64,
+    /// Write the scores as JSON here too.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -605,6 +651,59 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
+fn run_detect(args: DetectArgs) -> Result<()> {
+    let raster = io::raster::read_image(&args.image)?;
+    if let Some(w) = &raster.warning {
+        eprintln!("sacsim: warning: {w}");
+    }
+    let mut settings = DetectSettings::new(args.pixel_size);
+    settings.threshold = args.threshold;
+    settings.smoothing = args.smoothing;
+    settings.background = args.background;
+    settings.min_separation = args.min_separation;
+    if !args.elements.is_empty() {
+        let e = args
+            .elements
+            .iter()
+            .map(|e| Element::from_symbol(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        if e.len() != 2 {
+            bail!("invalid --elements: give two, lighter first, e.g. Mn,Co");
+        }
+        settings.elements = Some([e[0], e[1]]);
+    }
+    let result = detect::detect(&raster.data, raster.nx, raster.ny, &settings)?;
+    let files =
+        sacsim::export::detect::write_detections(&args.output, &args.image, &raster.data, &result)?;
+    println!(
+        "{} atoms in {} x {} px (noise σ {:.4e}, threshold {}σ)",
+        result.detections.len(),
+        raster.nx,
+        raster.ny,
+        result.noise_sigma,
+        settings.threshold
+    );
+    print_written(&args.output, &files);
+    Ok(())
+}
+
+fn run_evaluate(args: EvaluateArgs) -> Result<()> {
+    let detections = positions::load(&args.detections, &LoadOptions::default())?;
+    let truth = positions::load(&args.truth, &LoadOptions::default())?;
+    let s = sacsim::analysis::evaluate::evaluate(&detections, &truth, args.radius)?;
+    let acc = s.element_accuracy.map_or(String::new(), |a| {
+        format!(", elements {:.1} % right", 100.0 * a)
+    });
+    println!(
+        "{} detections, {} true atoms, {} matched within {} Å: precision {:.4}, recall {:.4}, F1 {:.4}, RMSE {:.1} pm{acc}",
+        s.detections, s.truth, s.matched, s.radius_angstrom, s.precision, s.recall, s.f1, s.rmse_pm
+    );
+    if let Some(path) = &args.output {
+        io::write_atomic(path, (serde_json::to_string_pretty(&s)? + "\n").as_bytes())?;
+    }
+    Ok(())
+}
+
 /// Parse `6x6` into (6, 6).
 fn parse_size(text: &str, flag: &str) -> Result<(usize, usize)> {
     let parts: Vec<&str> = text.split(['x', 'X']).collect();
@@ -731,6 +830,8 @@ pub fn main() -> ExitCode {
         Command::Sample(args) => run_sample(*args),
         Command::Simulate(args) => run_simulate(*args),
         Command::Analyze(args) => run_analyze(*args),
+        Command::Detect(args) => run_detect(*args),
+        Command::Evaluate(args) => run_evaluate(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -404,7 +404,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Positions> {
                 None,
                 Some(region),
             )?
-        } else if path.join("atoms.csv").is_file() {
+        } else if path.join("atoms.csv").is_file() || path.join("detections.csv").is_file() {
             let params = json(&path.join("params.json"))?;
             let num = |k: &str, i: usize| params[k][i].as_f64();
             let field = (|| {
@@ -426,12 +426,12 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Positions> {
                     format!("{}: params.json lacks the image geometry", path.display()),
                 )
             })?;
-            Positions::from_csv(
-                &read(&path.join("atoms.csv"))?,
-                &path.join("atoms.csv"),
-                None,
-                Some(opts.region.unwrap_or(field)),
-            )?
+            let csv = if path.join("atoms.csv").is_file() {
+                path.join("atoms.csv")
+            } else {
+                path.join("detections.csv")
+            };
+            Positions::from_csv(&read(&csv)?, &csv, None, Some(opts.region.unwrap_or(field)))?
         } else {
             let s = crate::io::read_structure(path)?;
             Positions::from_structure(

@@ -18,6 +18,7 @@ use crate::io::incar::{self, Magmoms};
 use crate::io::{Format, write_atomic};
 
 pub mod analyze;
+pub mod detect;
 pub mod sample;
 pub mod simulate;
 

@@ -122,3 +122,108 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     };
     Ok((data, nx, ny))
 }
+
+/// A grayscale image read from disk: row-major values, size, and a note
+/// when it had to be converted (RGB to luminance).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raster {
+    /// Row-major values `[iy * nx + ix]` (raw levels or physical units).
+    pub data: Vec<f32>,
+    /// Width.
+    pub nx: usize,
+    /// Height.
+    pub ny: usize,
+    /// Set when the file was not single-channel grayscale.
+    pub warning: Option<String>,
+}
+
+/// Read a grayscale image: 8/16-bit PNG (RGB converted to luminance, with
+/// a warning), 8/16-bit or 32-bit float TIFF, or a 2D `.npy`.
+pub fn read_image(path: &Path) -> Result<Raster> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let bad = |what: String| Error::Parse {
+        path: path.to_path_buf(),
+        line: 1,
+        expected: "a grayscale PNG, TIFF or 2D .npy image".into(),
+        found: what,
+    };
+    match ext.as_str() {
+        "npy" => {
+            let (data, nx, ny) = read_npy(path)?;
+            Ok(Raster {
+                data,
+                nx,
+                ny,
+                warning: None,
+            })
+        }
+        "tif" | "tiff" => {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let mut dec = tiff::decoder::Decoder::new(std::io::BufReader::new(file))
+                .map_err(|e| bad(e.to_string()))?;
+            let (nx, ny) = dec.dimensions().map_err(|e| bad(e.to_string()))?;
+            let colortype = dec.colortype().map_err(|e| bad(e.to_string()))?;
+            let data: Vec<f32> = match dec.read_image().map_err(|e| bad(e.to_string()))? {
+                tiff::decoder::DecodingResult::U8(v) => v.into_iter().map(f32::from).collect(),
+                tiff::decoder::DecodingResult::U16(v) => v.into_iter().map(f32::from).collect(),
+                tiff::decoder::DecodingResult::F32(v) => v,
+                tiff::decoder::DecodingResult::F64(v) => v.into_iter().map(|x| x as f32).collect(),
+                _ => return Err(bad(format!("TIFF samples of type {colortype:?}"))),
+            };
+            if data.len() != nx as usize * ny as usize {
+                return Err(bad(format!("{colortype:?}: not a single-channel image")));
+            }
+            Ok(Raster {
+                data,
+                nx: nx as usize,
+                ny: ny as usize,
+                warning: None,
+            })
+        }
+        "png" => {
+            let img = image::ImageReader::open(path)
+                .map_err(|e| Error::io(path, e))?
+                .decode()
+                .map_err(|e| bad(e.to_string()))?;
+            let (nx, ny) = (img.width() as usize, img.height() as usize);
+            let (data, warning) = match img {
+                image::DynamicImage::ImageLuma8(b) => {
+                    (b.into_raw().into_iter().map(f32::from).collect(), None)
+                }
+                image::DynamicImage::ImageLuma16(b) => {
+                    (b.into_raw().into_iter().map(f32::from).collect(), None)
+                }
+                other => {
+                    let note = format!(
+                        "{}: {:?} image converted to grayscale (luminance)",
+                        path.display(),
+                        other.color()
+                    );
+                    (
+                        other
+                            .to_luma16()
+                            .into_raw()
+                            .into_iter()
+                            .map(f32::from)
+                            .collect(),
+                        Some(note),
+                    )
+                }
+            };
+            Ok(Raster {
+                data,
+                nx,
+                ny,
+                warning,
+            })
+        }
+        _ => Err(bad(format!(
+            "'{}' (use .png, .tif/.tiff or .npy)",
+            path.display()
+        ))),
+    }
+}

@@ -1,0 +1,124 @@
+//! `sacsim detect` output: `detections.csv` (x_A, y_A, element, x_px,
+//! y_px, intensity, snr: the form `analyze` and `evaluate` read),
+//! `detections.json`, `overlay.png` (the image with a mark on every
+//! detection: red for the heavier or only class, cyan for the lighter) and
+//! `params.json` with the image geometry.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::analysis::detect::DetectionResult;
+use crate::error::Result;
+
+use super::{listed, write_with_params};
+
+/// The detections as CSV.
+pub fn detections_csv(r: &DetectionResult) -> String {
+    let mut out = String::from("x_A,y_A,element,x_px,y_px,intensity,snr\n");
+    for d in &r.detections {
+        let el = d.element.map_or("", |e| e.symbol());
+        let _ = writeln!(
+            out,
+            "{:.4},{:.4},{el},{:.4},{:.4},{:.6e},{:.2}",
+            d.position[0], d.position[1], d.pixel[0], d.pixel[1], d.intensity, d.snr
+        );
+    }
+    out
+}
+
+/// The image (1-99.9 percentile grey levels) with a 5-pixel cross on every
+/// detection.
+pub fn overlay_png(image: &[f32], r: &DetectionResult) -> Vec<u8> {
+    let [nx, ny] = r.shape;
+    let mut sorted: Vec<f32> = image
+        .iter()
+        .step_by((image.len() / 200_000).max(1))
+        .copied()
+        .collect();
+    sorted.sort_by(f32::total_cmp);
+    let (lo, hi) = (
+        sorted[sorted.len() / 100],
+        sorted[(sorted.len() * 999 / 1000).min(sorted.len() - 1)],
+    );
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let mut rgb: Vec<u8> = image
+        .iter()
+        .flat_map(|&v| {
+            let g = (((v - lo) / span).clamp(0.0, 1.0) * 255.0) as u8;
+            [g, g, g]
+        })
+        .collect();
+    let heavy = r.settings.elements.map(|e| e[1]);
+    for d in &r.detections {
+        let color = match (d.element, heavy) {
+            (Some(e), Some(h)) if e != h => [0, 220, 255],
+            _ => [255, 40, 40],
+        };
+        let (cx, cy) = (d.pixel[0].round() as i64, d.pixel[1].round() as i64);
+        for k in -2i64..=2 {
+            for (x, y) in [(cx + k, cy), (cx, cy + k)] {
+                if x >= 0 && y >= 0 && (x as usize) < nx && (y as usize) < ny {
+                    let i = 3 * (y as usize * nx + x as usize);
+                    rgb[i..i + 3].copy_from_slice(&color);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut out),
+        &rgb,
+        nx as u32,
+        ny as u32,
+        image::ExtendedColorType::Rgb8,
+    )
+    .expect("in-memory PNG");
+    out
+}
+
+#[derive(Serialize)]
+struct Params<'a> {
+    sacsim_version: &'static str,
+    command: &'static str,
+    input: String,
+    settings: &'a crate::analysis::detect::DetectSettings,
+    image_shape_ny_nx: [usize; 2],
+    pixel_angstrom: [f64; 2],
+    origin_angstrom: [f64; 2],
+    noise_sigma: f64,
+    detections: usize,
+    files: Vec<String>,
+}
+
+/// Write a detection run into `dir`.
+pub fn write_detections(
+    dir: &Path,
+    input: &Path,
+    image: &[f32],
+    r: &DetectionResult,
+) -> Result<Vec<PathBuf>> {
+    let files: Vec<(String, Vec<u8>)> = vec![
+        ("detections.csv".into(), detections_csv(r).into_bytes()),
+        (
+            "detections.json".into(),
+            (serde_json::to_string_pretty(r).expect("serialise") + "\n").into_bytes(),
+        ),
+        ("overlay.png".into(), overlay_png(image, r)),
+    ];
+    let px = r.settings.pixel_size;
+    let params = Params {
+        sacsim_version: env!("CARGO_PKG_VERSION"),
+        command: "detect",
+        input: input.display().to_string(),
+        settings: &r.settings,
+        image_shape_ny_nx: [r.shape[1], r.shape[0]],
+        pixel_angstrom: [px, px],
+        origin_angstrom: [0.0, 0.0],
+        noise_sigma: r.noise_sigma,
+        detections: r.detections.len(),
+        files: listed(&files),
+    };
+    write_with_params(dir, files, &params)
+}
