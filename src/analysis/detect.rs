@@ -324,29 +324,13 @@ fn refine(signal: &[f32], nx: usize, ny: usize, ix: usize, iy: usize, w: i64) ->
     }
 }
 
-/// Solve a 5 x 5 linear system by Gaussian elimination with pivoting.
-fn solve5(mut a: [[f64; 5]; 5], mut b: [f64; 5]) -> Option<[f64; 5]> {
-    for col in 0..5 {
-        let pivot = (col..5).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-300 {
-            return None;
-        }
-        a.swap(col, pivot);
-        b.swap(col, pivot);
-        for row in col + 1..5 {
-            let f = a[row][col] / a[col][col];
-            for k in col..5 {
-                a[row][k] -= f * a[col][k];
-            }
-            b[row] -= f * b[col];
-        }
-    }
-    let mut x = [0.0; 5];
-    for row in (0..5).rev() {
-        let s: f64 = (row + 1..5).map(|k| a[row][k] * x[k]).sum();
-        x[row] = (b[row] - s) / a[row][row];
-    }
-    Some(x)
+/// Solve the 5 x 5 normal equations (nalgebra LU).
+fn solve5(a: [[f64; 5]; 5], b: [f64; 5]) -> Option<[f64; 5]> {
+    let m = nalgebra::Matrix5::from_fn(|i, j| a[i][j]);
+    let x = m.lu().solve(&nalgebra::Vector5::from(b))?;
+    x.iter()
+        .all(|v| v.is_finite())
+        .then(|| [x[0], x[1], x[2], x[3], x[4]])
 }
 
 /// Two-class split of ln(intensity) (two-means from the quartiles); the
