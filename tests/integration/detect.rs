@@ -1,0 +1,189 @@
+//! Detection and scoring against truth: the full loop sample -> simulate ->
+//! detect -> evaluate -> analyze, an independent simulator's image, and
+//! bad input.
+
+use rand::SeedableRng;
+use rand_distr::{Distribution, Poisson};
+use sacsim::analysis::detect::{DetectSettings, detect};
+
+use super::{root, sacsim, tempdir};
+
+fn stats(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("stats.json")).unwrap()).unwrap()
+}
+
+/// The standard case: 20 x 20 nm, 0.5 sites/nm², 67 % L-CoMn
+/// pairs, 2 nm amorphous support, 80 kV, 30 mrad, 0.1 Å pixels, 1e5 e/Å².
+#[test]
+fn the_loop_recovers_positions_and_pair_statistics() {
+    let tmp = tempdir();
+    let p = |n: &str| tmp.path().join(n);
+    let run = |args: &[&str]| {
+        let r = sacsim(args);
+        assert!(
+            r.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        String::from_utf8_lossy(&r.stdout).into_owned()
+    };
+    let s = |x: &std::path::PathBuf| x.to_str().unwrap().to_string();
+    run(&[
+        "sample",
+        "--size",
+        "20x20",
+        "--density",
+        "0.5",
+        "--support",
+        "amorphous",
+        "--support-thickness",
+        "2",
+        "--seed",
+        "1",
+        "-o",
+        &s(&p("s")),
+    ]);
+    run(&[
+        "simulate",
+        &s(&p("s")),
+        "--pixel",
+        "0.1",
+        "--dose",
+        "1e5",
+        "--seed",
+        "1",
+        "-o",
+        &s(&p("im")),
+    ]);
+    run(&[
+        "detect",
+        &s(&p("im").join("image.npy")),
+        "--pixel-size",
+        "0.1",
+        "--elements",
+        "Mn,Co",
+        "-o",
+        &s(&p("det")),
+    ]);
+    let out = run(&[
+        "evaluate",
+        &s(&p("det")),
+        &s(&p("im")),
+        "--radius",
+        "1.0",
+        "-o",
+        &s(&p("scores.json")),
+    ]);
+    let scores: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p("scores.json")).unwrap()).unwrap();
+    let (f1, rmse) = (
+        scores["f1"].as_f64().unwrap(),
+        scores["rmse_pm"].as_f64().unwrap(),
+    );
+    assert!(f1 >= 0.95 && rmse <= 10.0, "F1 {f1}, RMSE {rmse} pm: {out}");
+    // Co/Mn differ by 16 % in cross section: better than chance.
+    assert!(scores["element_accuracy"].as_f64().unwrap() > 0.6);
+    // Pair statistics from the detections against the truth in the same field.
+    run(&["analyze", &s(&p("det")), "-o", &s(&p("a_det"))]);
+    run(&["analyze", &s(&p("im")), "-o", &s(&p("a_truth"))]);
+    let (d, t) = (stats(&p("a_det")), stats(&p("a_truth")));
+    let pf = |v: &serde_json::Value| v["pair_fraction"]["value"].as_f64().unwrap();
+    assert!(
+        (pf(&d) - pf(&t)).abs() <= 0.05,
+        "pair fraction {} vs truth {}",
+        pf(&d),
+        pf(&t)
+    );
+    let mode = |v: &serde_json::Value| v["mode_nn_nm"].as_f64().unwrap();
+    assert!(
+        (mode(&d) - mode(&t)).abs() <= 0.01,
+        "pair-distance peak {} vs {}",
+        mode(&d),
+        mode(&t)
+    );
+    assert!((mode(&t) - 0.246).abs() <= 0.01);
+}
+
+#[test]
+fn finds_both_metals_in_the_abtem_image_with_poisson_noise() {
+    // abTEM's multislice image (independent simulator), stored img[ix, iy].
+    let (img, _, _) =
+        sacsim::io::raster::read_npy(&root().join("tests/data/abtem-80kv/haadf.npy")).unwrap();
+    let (nx, ny) = (148usize, 150usize);
+    let step = [0.19945945945945945, 0.1988394327089071];
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let dose = 1e5;
+    let mut counts = vec![0f32; nx * ny];
+    for ix in 0..nx {
+        for iy in 0..ny {
+            let mean = img[ix * ny + iy] as f64 * dose * step[0] * step[1];
+            counts[iy * nx + ix] = Poisson::new(mean.max(1e-9)).unwrap().sample(&mut rng) as f32;
+        }
+    }
+    let r = detect(&counts, nx, ny, &DetectSettings::new(0.1991)).unwrap();
+    assert_eq!(r.detections.len(), 2, "only the two metals stand out");
+    for (x, y) in [(9.84, 11.362253297651835), (19.68, 17.043379946477753)] {
+        let best = r
+            .detections
+            .iter()
+            .map(|d| {
+                ((d.pixel[0] * step[0] - x).powi(2) + (d.pixel[1] * step[1] - y).powi(2)).sqrt()
+            })
+            .fold(f64::MAX, f64::min);
+        assert!(
+            best * 100.0 <= 5.0,
+            "metal at ({x}, {y}) found {:.1} pm away",
+            best * 100.0
+        );
+    }
+}
+
+#[test]
+fn detect_input_errors_and_empty_images() {
+    let tmp = tempdir();
+    // No pixel size: refused by the argument parser (usage error).
+    let r = sacsim(&["detect", "x.npy"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--pixel-size"));
+    // Unreadable image.
+    let junk = tmp.path().join("junk.png");
+    std::fs::write(&junk, b"not a png").unwrap();
+    let r = sacsim(&[
+        "detect",
+        junk.to_str().unwrap(),
+        "--pixel-size",
+        "0.1",
+        "-o",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("junk.png"),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    // An RGB PNG is converted with a warning; a flat image has no atoms.
+    let rgb = tmp.path().join("flat.png");
+    image::RgbImage::from_pixel(64, 64, image::Rgb([30, 30, 30]))
+        .save(&rgb)
+        .unwrap();
+    let out = tmp.path().join("flat");
+    let r = sacsim(&[
+        "detect",
+        rgb.to_str().unwrap(),
+        "--pixel-size",
+        "0.1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("converted to grayscale"));
+    assert!(String::from_utf8_lossy(&r.stdout).starts_with("0 atoms"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("detections.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+}
