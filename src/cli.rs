@@ -55,9 +55,10 @@ enum Command {
 struct DetectArgs {
     /// An 8/16-bit PNG, 16-bit or float TIFF, or 2D .npy image.
     image: PathBuf,
-    /// Pixel size (Å); required, there is no safe default.
-    #[arg(long, value_name = "Å")]
-    pixel_size: f64,
+    /// Pixel size (Å), or X,Y for non-square pixels; required, there is
+    /// no safe default (a `simulate` params.json gives pixel_angstrom).
+    #[arg(long, value_name = "Å[,Å]")]
+    pixel_size: String,
     /// Detection threshold in units of the robust noise σ.
     #[arg(long, default_value_t = 6.0)]
     threshold: f64,
@@ -656,7 +657,20 @@ fn run_detect(args: DetectArgs) -> Result<()> {
     if let Some(w) = &raster.warning {
         eprintln!("sacsim: warning: {w}");
     }
-    let mut settings = DetectSettings::new(args.pixel_size);
+    let p = args
+        .pixel_size
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            anyhow::anyhow!("invalid --pixel-size '{}': give Å, or X,Y", args.pixel_size)
+        })?;
+    let pixel = match p[..] {
+        [x] => [x, x],
+        [x, y] => [x, y],
+        _ => bail!("invalid --pixel-size '{}': give Å, or X,Y", args.pixel_size),
+    };
+    let mut settings = DetectSettings::new(pixel);
     settings.threshold = args.threshold;
     settings.smoothing = args.smoothing;
     settings.background = args.background;

@@ -29,8 +29,8 @@ use crate::structure::Element;
 /// Detection settings (Å where not stated).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DetectSettings {
-    /// Pixel size (Å); required.
-    pub pixel_size: f64,
+    /// Pixel size (Å) along x and y; required.
+    pub pixel_size: [f64; 2],
     /// Smoothing σ (Å), about the probe's.
     pub smoothing: f64,
     /// Background σ (Å).
@@ -51,7 +51,7 @@ pub struct DetectSettings {
 
 impl DetectSettings {
     /// Defaults for a pixel size (Å).
-    pub fn new(pixel_size: f64) -> DetectSettings {
+    pub fn new(pixel_size: [f64; 2]) -> DetectSettings {
         DetectSettings {
             pixel_size,
             smoothing: 0.3,
@@ -66,10 +66,10 @@ impl DetectSettings {
     }
 
     fn validate(&self) -> Result<()> {
-        if !(self.pixel_size > 0.0 && self.pixel_size.is_finite()) {
+        if !self.pixel_size.iter().all(|p| *p > 0.0 && p.is_finite()) {
             return Err(Error::invalid(
                 "--pixel-size",
-                format!("{} Å; give the image's pixel size in Å", self.pixel_size),
+                format!("{:?} Å; give the image's pixel size in Å", self.pixel_size),
             ));
         }
         for (name, v) in [
@@ -91,7 +91,7 @@ impl DetectSettings {
 pub struct Detection {
     /// Position in pixels (x, y; pixel centres at integers).
     pub pixel: [f64; 2],
-    /// Position in Å (pixel · pixel size).
+    /// Position in Å (pixel · pixel size, per axis).
     pub position: [f64; 2],
     /// Integrated intensity of (image − background) within the radius.
     pub intensity: f64,
@@ -148,7 +148,10 @@ pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result
             format!("{nx} x {ny} pixels: too small to detect atoms in (at least 8 x 8)"),
         ));
     }
-    let px = s.pixel_size;
+    // Filters and distances in pixels use the mean pixel size (images are
+    // near-square); positions use the exact per-axis sizes.
+    let [pxx, pxy] = s.pixel_size;
+    let px = (pxx + pxy) / 2.0;
     let fft = Fft2::new(nx, ny);
     let spectrum = fft.forward(image.to_vec());
     let smooth = gaussian_filtered(&fft, &spectrum, s.smoothing / px);
@@ -252,7 +255,7 @@ pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result
             let peak = signal[iy * nx + ix] as f64 - med;
             Detection {
                 pixel: [x, y],
-                position: [x * px, y * px],
+                position: [x * pxx, y * pxy],
                 intensity: total,
                 snr: peak / sigma,
                 element: None,

@@ -107,14 +107,14 @@ pub fn write_detections(
         ),
         ("overlay.png".into(), overlay_png(image, r)),
     ];
-    let px = r.settings.pixel_size;
+    let [px, py] = r.settings.pixel_size;
     let params = Params {
         sacsim_version: env!("CARGO_PKG_VERSION"),
         command: "detect",
         input: input.display().to_string(),
         settings: &r.settings,
         image_shape_ny_nx: [r.shape[1], r.shape[0]],
-        pixel_angstrom: [px, px],
+        pixel_angstrom: [px, py],
         origin_angstrom: [0.0, 0.0],
         noise_sigma: r.noise_sigma,
         detections: r.detections.len(),

@@ -55,11 +55,17 @@ fn the_loop_recovers_positions_and_pair_statistics() {
         "-o",
         &s(&p("im")),
     ]);
+    let params: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p("im").join("params.json")).unwrap()).unwrap();
+    let pixel = format!(
+        "{},{}",
+        params["pixel_angstrom"][0], params["pixel_angstrom"][1]
+    );
     run(&[
         "detect",
         &s(&p("im").join("image.npy")),
         "--pixel-size",
-        "0.1",
+        &pixel,
         "--elements",
         "Mn,Co",
         "-o",
@@ -120,15 +126,13 @@ fn finds_both_metals_in_the_abtem_image_with_poisson_noise() {
             counts[iy * nx + ix] = Poisson::new(mean.max(1e-9)).unwrap().sample(&mut rng) as f32;
         }
     }
-    let r = detect(&counts, nx, ny, &DetectSettings::new(0.1991)).unwrap();
+    let r = detect(&counts, nx, ny, &DetectSettings::new(step)).unwrap();
     assert_eq!(r.detections.len(), 2, "only the two metals stand out");
     for (x, y) in [(9.84, 11.362253297651835), (19.68, 17.043379946477753)] {
         let best = r
             .detections
             .iter()
-            .map(|d| {
-                ((d.pixel[0] * step[0] - x).powi(2) + (d.pixel[1] * step[1] - y).powi(2)).sqrt()
-            })
+            .map(|d| ((d.position[0] - x).powi(2) + (d.position[1] - y).powi(2)).sqrt())
             .fold(f64::MAX, f64::min);
         assert!(
             best * 100.0 <= 5.0,
