@@ -3,8 +3,10 @@
 //! 1. One FFT of the image; two Gaussian filters applied in Fourier space:
 //!    smoothing matched to the probe (σ_s, default 0.3 Å) and a wide
 //!    background (σ_b, default 10 Å). Signal R = smoothed − background.
-//! 2. Noise: robust σ = 1.4826 · MAD(R) (for count images this includes the
-//!    Poisson noise of the smoothed data, which is what peaks compete with).
+//! 2. Noise: robust σ = 1.4826 · MAD(R); for count images (non-negative
+//!    integers) at least the Poisson noise of the smoothed image,
+//!    sqrt(mean counts / (4π σ_s²)) with σ_s in pixels, which keeps the
+//!    threshold meaningful where most pixels count zero.
 //! 3. Candidates: 3 x 3 local maxima of R above `threshold` · σ, away from
 //!    the border; non-maximum suppression keeps the brightest within the
 //!    minimum separation.
@@ -171,7 +173,21 @@ pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result
             .step_by(step)
             .map(|&v| (v as f64 - med).abs() as f32),
     );
-    let sigma = (1.4826 * mad).max(f64::MIN_POSITIVE);
+    // Count images (non-negative integers): the smoothed image's Poisson
+    // noise is sqrt(λ Σ g²), Σ g² = 1/(4π σ_px²) for a normalised Gaussian;
+    // it bounds σ from below where most pixels are empty (MAD = 0).
+    let is_counts = image
+        .iter()
+        .step_by(step)
+        .all(|&v| v >= 0.0 && v.fract() == 0.0);
+    let poisson = if is_counts {
+        let mean = image.iter().map(|&v| v as f64).sum::<f64>() / image.len() as f64;
+        let sp = s.smoothing / px;
+        (mean / (4.0 * std::f64::consts::PI * sp * sp)).sqrt()
+    } else {
+        0.0
+    };
+    let sigma = (1.4826 * mad).max(poisson).max(f64::MIN_POSITIVE);
 
     // Candidates: 3 x 3 maxima above threshold, off the border.
     let border = ((s.edge / px).ceil() as usize).max(1);
@@ -236,10 +252,10 @@ pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result
     let r_int = s.integration_radius / px;
     let mut detections: Vec<Detection> = kept
         .par_iter()
-        .map(|&(ix, iy)| {
+        .filter_map(|&(ix, iy)| {
             let [x, y] = refine(&signal, nx, ny, ix, iy, w);
             let ri = r_int.ceil() as i64;
-            let mut total = 0.0f64;
+            let (mut total, mut counts, mut expected) = (0.0f64, 0.0f64, 0.0f64);
             for dy in -ri..=ri {
                 for dx in -ri..=ri {
                     let (qx, qy) = (ix as i64 + dx, iy as i64 + dy);
@@ -249,17 +265,27 @@ pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result
                     if (qx as f64 - x).powi(2) + (qy as f64 - y).powi(2) <= r_int * r_int {
                         let k = qy as usize * nx + qx as usize;
                         total += (image[k] - background[k]) as f64;
+                        counts += image[k] as f64;
+                        expected += background[k].max(0.0) as f64;
                     }
                 }
             }
             let peak = signal[iy * nx + ix] as f64 - med;
-            Detection {
+            // Count images: the disk must also beat its expected background
+            // by `threshold` in Anscombe z (Poisson noise is not Gaussian
+            // at a few counts per pixel).
+            if is_counts
+                && 2.0 * ((counts + 0.375).sqrt() - (expected + 0.375).sqrt()) < s.threshold
+            {
+                return None;
+            }
+            Some(Detection {
                 pixel: [x, y],
                 position: [x * pxx, y * pxy],
                 intensity: total,
                 snr: peak / sigma,
                 element: None,
-            }
+            })
         })
         .collect();
     if let Some(pair) = s.elements {

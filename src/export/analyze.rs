@@ -21,9 +21,10 @@ use super::{listed, write_with_params};
 
 static FONT: Once = Once::new();
 
-/// Plots use DejaVu Sans compiled into the binary (Bitstream Vera licence,
+/// Register the embedded font for plotters (idempotent). Plots use DejaVu
+/// Sans compiled into the binary (Bitstream Vera licence,
 /// `assets/fonts`), so they render on machines without fonts.
-fn register_font() {
+pub fn register_font() {
     FONT.call_once(|| {
         let _ = plotters::style::register_font(
             "sans-serif",
