@@ -49,6 +49,43 @@ enum Command {
     Detect(Box<DetectArgs>),
     /// Score detections against ground truth.
     Evaluate(EvaluateArgs),
+    /// Generate a synthetic training set (images + COCO/YOLO/heatmap labels).
+    Dataset(Box<DatasetArgs>),
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+struct DatasetArgs {
+    #[command(subcommand)]
+    action: Option<DatasetAction>,
+    /// Number of images of the whole run.
+    #[arg(long)]
+    count: Option<usize>,
+    /// TOML configuration [default: the built-in L-Co1Mn1-NC survey set].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Generate only shard I of N (images k with k mod N = I).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Overwrite a directory that holds a different run.
+    #[arg(long)]
+    force: bool,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR", default_value = "dataset")]
+    output: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum DatasetAction {
+    /// Join shard directories into one dataset.
+    Merge {
+        /// The shard directories.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -718,6 +755,102 @@ fn run_evaluate(args: EvaluateArgs) -> Result<()> {
     Ok(())
 }
 
+/// A progress bar on a terminal, a line every ~10 % otherwise.
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    done: std::sync::atomic::AtomicUsize,
+    total: usize,
+}
+
+impl sacsim::dataset::Progress for Reporter {
+    fn tick(&self) {
+        let n = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        match &self.bar {
+            Some(b) => b.inc(1),
+            None if n == self.total || n % (self.total / 10).max(1) == 0 => {
+                eprintln!("sacsim dataset: {n}/{} images", self.total)
+            }
+            None => {}
+        }
+    }
+}
+
+fn run_dataset(args: DatasetArgs) -> Result<()> {
+    if let Some(DatasetAction::Merge { shards, output }) = args.action {
+        let n = sacsim::dataset::merge(&output, &shards)?;
+        println!(
+            "merged {} shards: {n} images in {}/",
+            shards.len(),
+            output.display()
+        );
+        return Ok(());
+    }
+    let config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            sacsim::dataset::config::DatasetConfig::from_toml(&text, &path.display().to_string())?
+        }
+        None => sacsim::dataset::config::DatasetConfig::default(),
+    };
+    let count = args
+        .count
+        .context("give --count N (images in the whole run)")?;
+    let shard = match &args.shard {
+        Some(s) => {
+            let (i, n) = s
+                .split_once('/')
+                .with_context(|| format!("invalid --shard '{s}': expected I/N, e.g. 0/4"))?;
+            (
+                i.trim()
+                    .parse::<usize>()
+                    .with_context(|| format!("invalid --shard '{s}'"))?,
+                n.trim()
+                    .parse::<usize>()
+                    .with_context(|| format!("invalid --shard '{s}'"))?,
+            )
+        }
+        None => (0, 1),
+    };
+    let run = sacsim::dataset::Run {
+        config,
+        count,
+        shard,
+    };
+    let todo = (0..count)
+        .filter(|k| shard.1 > 0 && k % shard.1 == shard.0)
+        .count();
+    use std::io::IsTerminal;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new(todo as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} images, {per_sec}, ETA {eta}",
+            )
+            .expect("template"),
+        );
+        b
+    });
+    let reporter = Reporter {
+        bar,
+        done: 0.into(),
+        total: todo,
+    };
+    let t = std::time::Instant::now();
+    let made = sacsim::dataset::generate(&run, &args.output, args.force, &reporter)?;
+    if let Some(b) = &reporter.bar {
+        b.finish_and_clear();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{made} images generated ({} already done) in {secs:.1} s ({:.1} images/s) -> {}/",
+        todo - made,
+        made as f64 / secs.max(1e-9),
+        args.output.display()
+    );
+    Ok(())
+}
+
 /// Parse `6x6` into (6, 6).
 fn parse_size(text: &str, flag: &str) -> Result<(usize, usize)> {
     let parts: Vec<&str> = text.split(['x', 'X']).collect();
@@ -846,6 +979,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => run_analyze(*args),
         Command::Detect(args) => run_detect(*args),
         Command::Evaluate(args) => run_evaluate(args),
+        Command::Dataset(args) => run_dataset(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,6 +19,7 @@
 
 pub mod analysis;
 pub mod build;
+pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod io;

@@ -1,0 +1,663 @@
+//! Synthetic training sets (`sacsim dataset`): for each image k, draw a
+//! sample and imaging conditions from the configuration, build and image
+//! them in memory, and write the image with its labels.
+//!
+//! Determinism: image k depends only on (run seed, k) (its own ChaCha8
+//! stream), so any thread count, any shard split and any resume give the
+//! same bytes. Layout of a dataset directory (`SPLIT` = train, val, test):
+//!
+//! ```text
+//! images/SPLIT/NNNNNN.png        16-bit image (scale in the manifest)
+//! labels/SPLIT/NNNNNN.txt        YOLO: class x_center y_center w h (0-1)
+//! heatmaps/SPLIT/NNNNNN.png      16-bit Gaussian blobs at the metals
+//! masks/SPLIT/NNNNNN.png         8-bit discs, value = category id
+//! positions/SPLIT/NNNNNN.csv     exact positions (px and Å), element, site
+//! meta/SPLIT/NNNNNN.json         the image's drawn parameters (written last:
+//!                                its presence marks the image done)
+//! annotations/instances_SPLIT.json   COCO, assembled from positions/
+//! manifest.jsonl, data.yaml, params.json
+//! ```
+//!
+//! Shards (`--shard I/N`) generate images k with k mod N = I; `merge`
+//! joins shard directories and reassembles the run-wide files, which are
+//! built only from per-image files, so the result equals the unsharded run.
+
+pub mod config;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::build::sample::{PlacementMode, SampleSpec, Support, build_sample, parse_mix};
+use crate::error::{Error, Result};
+use crate::io::raster::png16;
+use crate::io::write_atomic;
+use crate::stem::acquire_image;
+use crate::stem::image::{Imaging, Scan};
+use crate::stem::noise::Acquisition;
+use crate::stem::optics::Aberrations;
+use crate::stem::probe::Probe;
+use crate::stem::scattering::{CrossSectionModel, Detector};
+use crate::stem::truth::truth_atoms;
+use crate::structure::Element;
+
+use config::DatasetConfig;
+
+/// Split names in order.
+pub const SPLITS: [&str; 3] = ["train", "val", "test"];
+
+/// The run: configuration, size and shard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    /// The configuration.
+    pub config: DatasetConfig,
+    /// Number of images of the whole run.
+    pub count: usize,
+    /// This process's shard (index, total).
+    #[serde(skip)]
+    pub shard: (usize, usize),
+}
+
+/// One image's category set: (element, site type) -> id from 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Categories {
+    names: Vec<(Element, Option<&'static str>)>,
+}
+
+impl Categories {
+    /// Categories from every metal the mixes can place.
+    pub fn of(config: &DatasetConfig) -> Result<Categories> {
+        let mut metals = BTreeSet::new();
+        for m in &config.sample.mix {
+            for e in parse_mix(m)? {
+                metals.extend(e.kind.metals);
+            }
+        }
+        let by_site = config.run.categories == "element+site";
+        let names = metals
+            .into_iter()
+            .flat_map(|e| {
+                if by_site {
+                    vec![(e, Some("single")), (e, Some("pair"))]
+                } else {
+                    vec![(e, None)]
+                }
+            })
+            .collect();
+        Ok(Categories { names })
+    }
+
+    /// Category id (from 1) of an element in a single or paired site.
+    pub fn id(&self, element: Element, paired: bool) -> usize {
+        let site = if paired { "pair" } else { "single" };
+        self.names
+            .iter()
+            .position(|&(e, s)| e == element && s.is_none_or(|s| s == site))
+            .map_or(0, |i| i + 1)
+    }
+
+    fn coco(&self) -> Vec<serde_json::Value> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, (e, s))| json!({"id": i + 1, "name": s.map_or(e.symbol().to_string(), |s| format!("{}-{s}", e.symbol())), "supercategory": "metal"}))
+            .collect()
+    }
+}
+
+/// Which split image k goes to (its own stream, so shards agree).
+fn split_of(config: &DatasetConfig, k: usize) -> &'static str {
+    let mut rng = ChaCha8Rng::seed_from_u64(config.run.seed);
+    rng.set_stream(u64::MAX - k as u64);
+    let u = rng.random::<f64>();
+    let s = config.run.splits;
+    if u < s.train {
+        "train"
+    } else if u < s.train + s.val {
+        "val"
+    } else {
+        "test"
+    }
+}
+
+fn stem(k: usize) -> String {
+    format!("{k:06}")
+}
+
+/// Everything drawn for one image.
+#[derive(Debug, Clone, Serialize)]
+struct Drawn {
+    k: usize,
+    split: &'static str,
+    sample: SampleSpec,
+    imaging: Imaging,
+    acquisition: Acquisition,
+    shape: [usize; 2],
+    pixel_angstrom: [f64; 2],
+    png_scale: crate::io::raster::PngScale,
+    metals: usize,
+}
+
+/// Generate image k's files in memory: (relative path, bytes), the meta
+/// file last.
+fn render(
+    config: &DatasetConfig,
+    categories: &Categories,
+    k: usize,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(config.run.seed);
+    rng.set_stream(k as u64);
+    let (s, i) = (&config.sample, &config.imaging);
+    let pixel = i.pixel_angstrom.draw(&mut rng);
+    let shape = i.shape;
+    let mix = parse_mix(&s.mix[rng.random_range(0..s.mix.len())])?;
+    let placement = match s.placement[rng.random_range(0..s.placement.len())].as_str() {
+        "clustered" => {
+            let fraction = s.cluster_fraction.draw(&mut rng).clamp(0.0, 1.0);
+            PlacementMode::Clustered {
+                fraction,
+                distance: 8.0,
+            }
+        }
+        _ => PlacementMode::Random,
+    };
+    let thickness = s.support_thickness_nm.draw(&mut rng);
+    let spec = SampleSpec {
+        size_nm: [
+            shape[0] as f64 * pixel / 10.0,
+            shape[1] as f64 * pixel / 10.0,
+        ],
+        density: s.density.draw(&mut rng),
+        mix,
+        placement,
+        n_doping_percent: s.n_doping_percent.draw(&mut rng),
+        support: if thickness > 0.05 {
+            Support::Amorphous {
+                thickness_nm: thickness,
+                density_g_cm3: 2.0,
+            }
+        } else {
+            Support::None
+        },
+        seed: rng.random::<u64>(),
+        ..SampleSpec::default()
+    };
+    let imaging = Imaging {
+        probe: Probe {
+            kv: i.kv.draw(&mut rng),
+            convergence_mrad: i.alpha_mrad.draw(&mut rng),
+            aberrations: Aberrations {
+                c1: -i.defocus_angstrom.draw(&mut rng),
+                ..Default::default()
+            },
+            focal_spread: 0.0,
+            source_fwhm: i.source_fwhm_angstrom.draw(&mut rng),
+        },
+        detector: Detector {
+            inner_mrad: i.detector_mrad[0],
+            outer_mrad: i.detector_mrad[1],
+        },
+        model: CrossSectionModel::PhaseObject,
+        thermal_rms: i.thermal_angstrom.draw(&mut rng),
+        allow_bright_field: false,
+    };
+    let drift = i.drift_angstrom.draw(&mut rng);
+    let theta = rng.random::<f64>() * std::f64::consts::TAU;
+    let acquisition = Acquisition {
+        dose: Some(10f64.powf(i.dose_log10.draw(&mut rng))),
+        probe_jitter: i.probe_jitter_angstrom.draw(&mut rng),
+        drift: [drift * theta.cos(), drift * theta.sin()],
+        seed: rng.random::<u64>(),
+        ..Default::default()
+    };
+    let sample = build_sample(&spec)?;
+    let sim = acquire_image(
+        &sample.structure,
+        &imaging,
+        &Scan {
+            pixel,
+            shape: Some(shape),
+            window: None,
+        },
+        &acquisition,
+    )?;
+    let img = &sim.image;
+    let paired: std::collections::HashMap<u32, bool> = sample
+        .sites
+        .iter()
+        .map(|site| (site.id, site.metals.len() > 1))
+        .collect();
+    let truth = truth_atoms(&sample.structure, &sim.clean, false);
+    let split = split_of(config, k);
+    let name = stem(k);
+    let labels = &config.run.labels;
+    let has = |l: &str| labels.iter().any(|x| x == l);
+    let (png, png_scale) = png16(&img.data, img.nx, img.ny);
+    let mut files = vec![(format!("images/{split}/{name}.png"), png)];
+
+    // Exact positions: always written, COCO is assembled from them.
+    let mut pos = String::from("atom,element,category,site,site_type,x_px,y_px,x_A,y_A\n");
+    for t in &truth {
+        let element = Element::from_symbol(&t.element)?;
+        let pair = paired.get(&t.site).copied().unwrap_or(false);
+        let _ = writeln!(
+            pos,
+            "{},{},{},{},{},{:.4},{:.4},{:.4},{:.4}",
+            t.atom,
+            t.element,
+            categories.id(element, pair),
+            t.site,
+            if pair { "pair" } else { "single" },
+            t.pixel[0],
+            t.pixel[1],
+            t.position[0],
+            t.position[1]
+        );
+    }
+    let (nx, ny) = (img.nx as f64, img.ny as f64);
+    let box_px = [
+        config.run.box_angstrom / img.pixel[0],
+        config.run.box_angstrom / img.pixel[1],
+    ];
+    if has("yolo") {
+        let mut y = String::new();
+        for t in &truth {
+            let cat = categories.id(
+                Element::from_symbol(&t.element)?,
+                paired.get(&t.site).copied().unwrap_or(false),
+            );
+            let (x0, x1) = (
+                (t.pixel[0] + 0.5 - box_px[0] / 2.0).max(0.0),
+                (t.pixel[0] + 0.5 + box_px[0] / 2.0).min(nx),
+            );
+            let (y0, y1) = (
+                (t.pixel[1] + 0.5 - box_px[1] / 2.0).max(0.0),
+                (t.pixel[1] + 0.5 + box_px[1] / 2.0).min(ny),
+            );
+            let _ = writeln!(
+                y,
+                "{} {:.6} {:.6} {:.6} {:.6}",
+                cat - 1,
+                (x0 + x1) / 2.0 / nx,
+                (y0 + y1) / 2.0 / ny,
+                (x1 - x0) / nx,
+                (y1 - y0) / ny
+            );
+        }
+        files.push((format!("labels/{split}/{name}.txt"), y.into_bytes()));
+    }
+    if has("heatmap") {
+        let sigma = config.run.heatmap_sigma_px;
+        let mut h = vec![0f32; img.nx * img.ny];
+        let r = (4.0 * sigma).ceil() as i64;
+        for t in &truth {
+            let (cx, cy) = (t.pixel[0].round() as i64, t.pixel[1].round() as i64);
+            for yy in (cy - r).max(0)..(cy + r + 1).min(img.ny as i64) {
+                for xx in (cx - r).max(0)..(cx + r + 1).min(img.nx as i64) {
+                    let d2 = (xx as f64 - t.pixel[0]).powi(2) + (yy as f64 - t.pixel[1]).powi(2);
+                    let v = (-d2 / (2.0 * sigma * sigma)).exp() as f32;
+                    let p = &mut h[yy as usize * img.nx + xx as usize];
+                    *p = p.max(v);
+                }
+            }
+        }
+        // Fixed scale: 1.0 = 65535, so blobs are comparable across images.
+        let levels: Vec<u16> = h
+            .iter()
+            .map(|&v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16)
+            .collect();
+        files.push((
+            format!("heatmaps/{split}/{name}.png"),
+            png_u16(&levels, img.nx, img.ny),
+        ));
+    }
+    if has("mask") {
+        let rr = config.run.mask_radius_angstrom / img.pixel[0];
+        let mut m = vec![0u8; img.nx * img.ny];
+        for t in &truth {
+            let cat = categories.id(
+                Element::from_symbol(&t.element)?,
+                paired.get(&t.site).copied().unwrap_or(false),
+            ) as u8;
+            let r = rr.ceil() as i64;
+            let (cx, cy) = (t.pixel[0].round() as i64, t.pixel[1].round() as i64);
+            for yy in (cy - r).max(0)..(cy + r + 1).min(img.ny as i64) {
+                for xx in (cx - r).max(0)..(cx + r + 1).min(img.nx as i64) {
+                    if (xx as f64 - t.pixel[0]).powi(2) + (yy as f64 - t.pixel[1]).powi(2)
+                        <= rr * rr
+                    {
+                        m[yy as usize * img.nx + xx as usize] = cat;
+                    }
+                }
+            }
+        }
+        files.push((
+            format!("masks/{split}/{name}.png"),
+            png_u8(&m, img.nx, img.ny),
+        ));
+    }
+    files.push((format!("positions/{split}/{name}.csv"), pos.into_bytes()));
+    let drawn = Drawn {
+        k,
+        split,
+        sample: spec,
+        imaging,
+        acquisition,
+        shape,
+        pixel_angstrom: img.pixel,
+        png_scale,
+        metals: truth.len(),
+    };
+    files.push((
+        format!("meta/{split}/{name}.json"),
+        (serde_json::to_string(&drawn).expect("serialise") + "\n").into_bytes(),
+    ));
+    Ok(files)
+}
+
+fn png_u16(levels: &[u16], nx: usize, ny: usize) -> Vec<u8> {
+    let raw: Vec<u8> = levels.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let mut out = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut out),
+        &raw,
+        nx as u32,
+        ny as u32,
+        image::ExtendedColorType::L16,
+    )
+    .expect("in-memory PNG");
+    out
+}
+
+fn png_u8(levels: &[u8], nx: usize, ny: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut out),
+        levels,
+        nx as u32,
+        ny as u32,
+        image::ExtendedColorType::L8,
+    )
+    .expect("in-memory PNG");
+    out
+}
+
+/// The run fingerprint written as params.json (no shard information).
+fn params_json(run: &Run) -> String {
+    serde_json::to_string_pretty(&json!({
+        "sacsim_version": env!("CARGO_PKG_VERSION"),
+        "command": "dataset",
+        "count": run.count,
+        "config": run.config,
+    }))
+    .expect("serialise")
+        + "\n"
+}
+
+fn write(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    write_atomic(&path, bytes)
+}
+
+/// Remove temporary files an interrupted run left behind.
+fn clean_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            clean_temporaries(&p);
+        } else if p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(".sacsim-"))
+        {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
+/// Progress reporting: a bar on a terminal, periodic lines otherwise.
+pub trait Progress: Sync {
+    /// One more image is done.
+    fn tick(&self);
+}
+
+/// Generate (or resume) a dataset or one shard of it; returns the number of
+/// images generated in this call.
+pub fn generate(run: &Run, dir: &Path, force: bool, progress: &dyn Progress) -> Result<usize> {
+    run.config.validate()?;
+    let (index, total) = run.shard;
+    if total == 0 || index >= total {
+        return Err(Error::invalid(
+            "--shard",
+            format!(
+                "{index}/{total}: the index must be below the shard count (0/2 and 1/2 for two shards)"
+            ),
+        ));
+    }
+    let params = params_json(run);
+    let existing = dir.join("params.json");
+    if existing.is_file()
+        && std::fs::read_to_string(&existing).map_err(|e| Error::io(&existing, e))? != params
+        && !force
+    {
+        return Err(Error::invalid(
+            "-o",
+            format!(
+                "{} holds a different run (its params.json differs); use another directory or --force",
+                dir.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    clean_temporaries(dir);
+    write(dir, "params.json", params.as_bytes())?;
+    if total > 1 {
+        write(
+            dir,
+            "shard.json",
+            format!("{{\"shard\": {index}, \"of\": {total}}}\n").as_bytes(),
+        )?;
+    }
+    let categories = Categories::of(&run.config)?;
+    let todo: Vec<usize> = (0..run.count)
+        .filter(|k| k % total == index)
+        .filter(|&k| {
+            !dir.join(format!(
+                "meta/{}/{}.json",
+                split_of(&run.config, k),
+                stem(k)
+            ))
+            .is_file()
+        })
+        .collect();
+    todo.par_iter().try_for_each(|&k| -> Result<()> {
+        for (rel, bytes) in render(&run.config, &categories, k)? {
+            write(dir, &rel, &bytes)?;
+        }
+        progress.tick();
+        Ok(())
+    })?;
+    assemble(dir, &run.config)?;
+    Ok(todo.len())
+}
+
+/// Build the run-wide files (COCO per split, manifest.jsonl, data.yaml)
+/// from the per-image files present in `dir`.
+pub fn assemble(dir: &Path, config: &DatasetConfig) -> Result<()> {
+    let categories = Categories::of(config)?;
+    let mut manifest = String::new();
+    for split in SPLITS {
+        let meta_dir = dir.join("meta").join(split);
+        let mut stems: Vec<String> = match std::fs::read_dir(&meta_dir) {
+            Ok(e) => e
+                .flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()
+                        .and_then(|n| n.strip_suffix(".json"))
+                        .map(String::from)
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        stems.sort();
+        let (mut images, mut annotations) = (Vec::new(), Vec::new());
+        for s in &stems {
+            let meta_path = meta_dir.join(format!("{s}.json"));
+            let meta_text =
+                std::fs::read_to_string(&meta_path).map_err(|e| Error::io(&meta_path, e))?;
+            let meta: serde_json::Value = serde_json::from_str(&meta_text)
+                .map_err(|e| Error::invalid("dataset", format!("{}: {e}", meta_path.display())))?;
+            manifest.push_str(&meta_text);
+            let k: usize = s.parse().map_err(|_| {
+                Error::invalid(
+                    "dataset",
+                    format!("{}: not an image stem", meta_path.display()),
+                )
+            })?;
+            let (w, h) = (
+                meta["shape"][0].as_u64().unwrap_or(0),
+                meta["shape"][1].as_u64().unwrap_or(0),
+            );
+            images.push(json!({"id": k + 1, "file_name": format!("images/{split}/{s}.png"), "width": w, "height": h}));
+            let px = [
+                meta["pixel_angstrom"][0].as_f64().unwrap_or(1.0),
+                meta["pixel_angstrom"][1].as_f64().unwrap_or(1.0),
+            ];
+            let box_px = [
+                config.run.box_angstrom / px[0],
+                config.run.box_angstrom / px[1],
+            ];
+            let pos_path = dir.join(format!("positions/{split}/{s}.csv"));
+            let pos = std::fs::read_to_string(&pos_path).map_err(|e| Error::io(&pos_path, e))?;
+            for (j, line) in pos.lines().skip(1).enumerate() {
+                let f: Vec<&str> = line.split(',').collect();
+                let (x, y): (f64, f64) = (f[5].parse().unwrap_or(0.0), f[6].parse().unwrap_or(0.0));
+                let cat: usize = f[2].parse().unwrap_or(0);
+                // COCO pixel coordinates: the image's top-left corner is 0,
+                // pixel centres at +0.5.
+                let (cx, cy) = (x + 0.5, y + 0.5);
+                let (x0, y0) = (
+                    (cx - box_px[0] / 2.0).max(0.0),
+                    (cy - box_px[1] / 2.0).max(0.0),
+                );
+                let (x1, y1) = (
+                    (cx + box_px[0] / 2.0).min(w as f64),
+                    (cy + box_px[1] / 2.0).min(h as f64),
+                );
+                annotations.push(json!({
+                    "id": (k + 1) * 100_000 + j,
+                    "image_id": k + 1,
+                    "category_id": cat,
+                    "bbox": [round4(x0), round4(y0), round4(x1 - x0), round4(y1 - y0)],
+                    "area": round4((x1 - x0) * (y1 - y0)),
+                    "iscrowd": 0,
+                    "keypoints": [round4(cx), round4(cy), 2],
+                    "num_keypoints": 1,
+                }));
+            }
+        }
+        if config.run.labels.iter().any(|l| l == "coco") {
+            let coco = json!({"images": images, "annotations": annotations, "categories": categories.coco()});
+            write(
+                dir,
+                &format!("annotations/instances_{split}.json"),
+                (serde_json::to_string(&coco).expect("serialise") + "\n").as_bytes(),
+            )?;
+        }
+    }
+    write(dir, "manifest.jsonl", manifest.as_bytes())?;
+    if config.run.labels.iter().any(|l| l == "yolo") {
+        let names: Vec<String> = categories
+            .coco()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or("").to_string())
+            .collect();
+        let mut y = String::from(
+            "path: .\ntrain: images/train\nval: images/val\ntest: images/test\nnames:\n",
+        );
+        for (i, n) in names.iter().enumerate() {
+            let _ = writeln!(y, "  {i}: {n}");
+        }
+        write(dir, "data.yaml", y.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn round4(v: f64) -> f64 {
+    (v * 1e4).round() / 1e4
+}
+
+/// Join shard directories into `out` and reassemble the run-wide files.
+pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<usize> {
+    let first = shards
+        .first()
+        .ok_or_else(|| Error::invalid("merge", "give at least one shard directory"))?;
+    let params_path = first.join("params.json");
+    let params = std::fs::read_to_string(&params_path).map_err(|e| Error::io(&params_path, e))?;
+    for s in shards {
+        let p = std::fs::read_to_string(s.join("params.json"))
+            .map_err(|e| Error::io(s.join("params.json"), e))?;
+        if p != params {
+            return Err(Error::invalid(
+                "merge",
+                format!(
+                    "{} belongs to a different run than {}",
+                    s.display(),
+                    first.display()
+                ),
+            ));
+        }
+    }
+    let value: serde_json::Value = serde_json::from_str(&params)
+        .map_err(|e| Error::invalid("merge", format!("{}: {e}", params_path.display())))?;
+    let config: DatasetConfig = serde_json::from_value(value["config"].clone())
+        .map_err(|e| Error::invalid("merge", format!("{}: {e}", params_path.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    write(out, "params.json", params.as_bytes())?;
+    let mut copied = 0;
+    for s in shards {
+        for kind in ["images", "labels", "heatmaps", "masks", "positions", "meta"] {
+            for split in SPLITS {
+                let d = s.join(kind).join(split);
+                let Ok(entries) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                let mut files: Vec<PathBuf> = entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        !p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with('.'))
+                    })
+                    .collect();
+                files.sort();
+                for f in files {
+                    let rel = format!(
+                        "{kind}/{split}/{}",
+                        f.file_name().and_then(|n| n.to_str()).unwrap_or("")
+                    );
+                    write(out, &rel, &std::fs::read(&f).map_err(|e| Error::io(&f, e))?)?;
+                    if kind == "meta" {
+                        copied += 1;
+                    }
+                }
+            }
+        }
+    }
+    assemble(out, &config)?;
+    Ok(copied)
+}
