@@ -767,7 +767,7 @@ impl sacsim::dataset::Progress for Reporter {
         let n = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         match &self.bar {
             Some(b) => b.inc(1),
-            None if n == self.total || n % (self.total / 10).max(1) == 0 => {
+            None if n == self.total || n.is_multiple_of((self.total / 10).max(1)) => {
                 eprintln!("sacsim dataset: {n}/{} images", self.total)
             }
             None => {}
