@@ -169,9 +169,10 @@ fn render(
     };
     let thickness = s.support_thickness_nm.draw(&mut rng);
     let spec = SampleSpec {
+        // At least 2.5 nm: smaller fields are windows of a larger sample.
         size_nm: [
-            shape[0] as f64 * pixel / 10.0,
-            shape[1] as f64 * pixel / 10.0,
+            (shape[0] as f64 * pixel / 10.0).max(2.5),
+            (shape[1] as f64 * pixel / 10.0).max(2.5),
         ],
         density: s.density.draw(&mut rng),
         mix,
@@ -217,13 +218,15 @@ fn render(
         ..Default::default()
     };
     let sample = build_sample(&spec)?;
+    let field = [shape[0] as f64 * pixel, shape[1] as f64 * pixel];
+    let window = (field[0] < 24.9 || field[1] < 24.9).then_some([0.0, 0.0, field[0], field[1]]);
     let sim = acquire_image(
         &sample.structure,
         &imaging,
         &Scan {
             pixel,
             shape: Some(shape),
-            window: None,
+            window,
         },
         &acquisition,
     )?;

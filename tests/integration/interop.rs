@@ -221,3 +221,24 @@ fn nearest_neighbours_match_scipy_ckdtree() {
     ]);
     assert!(res.starts_with("ok nn"), "{res}");
 }
+
+#[test]
+fn pycocotools_loads_the_dataset_and_labels_match_the_atoms() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("ds");
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(&cfg, "[run]\nseed = 3\ncategories = \"element+site\"\n[imaging]\nshape = [160, 128]\npixel_angstrom = [0.09, 0.11]\n").unwrap();
+    let o = super::sacsim(&[
+        "dataset",
+        "--count",
+        "12",
+        "--config",
+        cfg.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let script = root().join("tests/python/check_dataset.py");
+    let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(out.contains("ok dataset 12 images"), "{out}");
+}

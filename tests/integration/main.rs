@@ -2,6 +2,7 @@
 
 mod analyze;
 mod cli;
+mod dataset;
 mod detect;
 mod geometry;
 mod golden;
