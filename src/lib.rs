@@ -23,6 +23,7 @@ pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod io;
+pub mod run;
 pub mod stem;
 pub mod structure;
 
