@@ -8,6 +8,7 @@ mod geometry;
 mod golden;
 mod interop;
 mod io;
+mod run;
 mod sample;
 mod stem;
 
