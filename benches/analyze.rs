@@ -1,6 +1,6 @@
 //! Pair statistics in process, 10⁴ to 10⁶ random points at 1 per nm²
 //! (periodic): nearest neighbours, pair fraction, groups, g(r), CSR.
-//! The scipy comparison: `benches/peer/pairs_scipy.py`.
+//! The scipy comparison: `benches/peers/pairs_scipy.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};

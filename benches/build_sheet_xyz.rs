@@ -1,6 +1,6 @@
 //! Build a pristine hexagonal graphene sheet and render it as extended XYZ,
 //! from 200 to 500,000 atoms (the 500 x 500 sheet), in process.
-//! The whole-process comparison with ASE is `benches/peer/graphene_xyz.py`.
+//! The whole-process comparison with ASE is `benches/peers/graphene_xyz.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sacsim::build::{ModelSpec, Motif, build_model};

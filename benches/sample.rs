@@ -1,7 +1,7 @@
 //! Large samples in process: site placement and assembly on a 100 x 100 nm
 //! sheet (about 380,000 atoms) at 0.1 and 1 site/nm² (1,000 and 10,000
 //! sites), and a 5 nm amorphous support on 50 x 50 nm. Whole-process time
-//! and peak memory: `benches/peer/sample_scale.py`.
+//! and peak memory: `benches/peers/sample_scale.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sacsim::build::sample::{SampleSpec, Support, build_sample};

@@ -1,7 +1,7 @@
 //! HAADF simulation in process: a 1024 x 1024 image of a 20 x 20 nm
 //! sample with Poisson noise, and a 4096 x 4096 image of a 100 x 100 nm
 //! sample. Whole-process times, memory and the abTEM comparison:
-//! `benches/peer/simulate_scale.py`, `benches/peer/abtem_reference.py`.
+//! `benches/peers/simulate_scale.py`, `benches/peers/abtem_reference.py`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sacsim::build::sample::{SampleSpec, build_sample};

@@ -10,7 +10,7 @@
 3. 10,000,000 points end to end: `sacsim analyze points.npy` (whole process).
 
     cargo build --release --examples
-    .venv/bin/python benches/peer/pairs_scipy.py
+    .venv/bin/python benches/peers/pairs_scipy.py
 """
 import os
 import platform

@@ -2,7 +2,7 @@
 issue names (median of --repeat runs; peak RSS from the kernel).
 
     cargo build --release
-    python3 benches/peer/sample_scale.py [--repeat 3]
+    python3 benches/peers/sample_scale.py [--repeat 3]
 
 No other tool builds these samples, so there is no peer ratio; ASE's
 `graphene` + `write` on the same sheet is timed beside the first case to

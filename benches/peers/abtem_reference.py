@@ -7,7 +7,7 @@ and settings, each as a whole process, then prints the speed ratio and the
 agreement (Pearson r, Co/C, Mn/C, Co/Mn peak ratios).
 
     cargo build --release
-    python3 benches/peer/abtem_reference.py        # installs abTEM into .venv-abtem if needed
+    python3 benches/peers/abtem_reference.py        # installs abTEM into .venv-abtem if needed
 
 abTEM takes about 400 s on 2 cores.
 """

@@ -2,7 +2,7 @@
 issue 4 (sample built first, not timed; median of --repeat runs).
 
     cargo build --release
-    python3 benches/peer/simulate_scale.py [--repeat 3]
+    python3 benches/peers/simulate_scale.py [--repeat 3]
 """
 import argparse
 import os

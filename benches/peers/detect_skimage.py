@@ -4,8 +4,8 @@ scikit-image's gaussian + peak_local_max with a Gaussian (log-paraboloid)
 refinement in numpy; both scored with `sacsim evaluate` against the truth.
 
     cargo build --release
-    .venv/bin/pip install -r benches/peer/requirements.txt
-    .venv/bin/python benches/peer/detect_skimage.py
+    .venv/bin/pip install -r benches/peers/requirements.txt
+    .venv/bin/python benches/peers/detect_skimage.py
 """
 import os
 import subprocess

@@ -3,7 +3,7 @@ written as extended XYZ, timed as a whole process, sacsim beside ASE in the
 same run.
 
     cargo build --release
-    .venv/bin/python benches/peer/graphene_xyz.py [--size 500] [--repeat 5]
+    .venv/bin/python benches/peers/graphene_xyz.py [--size 500] [--repeat 5]
 
 sacsim:  sacsim build --motif pristine --cell 500x500 --format xyz -o DIR
 ASE:     python -c "ase.build.graphene(size=(500, 500, 1), vacuum=10); ase.io.write(...)"
