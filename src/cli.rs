@@ -53,6 +53,33 @@ enum Command {
     Dataset(Box<DatasetArgs>),
     /// The main job: the source paper's study end to end, with a report.
     Run(RunArgs),
+    /// Every model of a free-energy path: clean slabs, intermediates, gases.
+    Series(SeriesArgs),
+}
+
+#[derive(Args, Debug)]
+struct SeriesArgs {
+    /// Presets: co1-nc, mn1-nc, co1mn1-nc, l-co1mn1-nc, l-co2-nc, l-mn2-nc.
+    #[arg(required = true)]
+    presets: Vec<String>,
+    /// Reaction: co2rr (*CO2, *COOH, *CO), her (*H), orr (*OOH, *O, *OH).
+    #[arg(long, default_value = "co2rr")]
+    reaction: String,
+    /// Also bridge each intermediate across the two metals of dual sites.
+    #[arg(long)]
+    bridge: bool,
+    /// Bonded shells around the metals that relax; the rest is fixed.
+    #[arg(long, default_value_t = sacsim::build::DEFAULT_FREE_SHELLS, value_name = "N")]
+    free_shells: usize,
+    /// Output formats, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "poscar,xyz,cif")]
+    format: Vec<String>,
+    /// Initial magnetic moments (µB) overriding the defaults, e.g. Co=1.0.
+    #[arg(long, value_delimiter = ',', value_name = "EL=MU")]
+    magmom: Vec<String>,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR", default_value = "series")]
+    output: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -413,6 +440,26 @@ struct BuildArgs {
     /// Accept a site closer than 12 Å to its periodic images.
     #[arg(long)]
     allow_small: bool,
+    /// A reaction intermediate ADS@SITE: ADS one of CO2, COOH, CO, H, OH, O,
+    /// OOH, N2; SITE a metal of the model (top) or 'bridge' (dual sites).
+    #[arg(long, value_name = "ADS@SITE")]
+    adsorbate: Option<String>,
+    /// Height of the adsorbate's binding atom above the metal (top) or the
+    /// metals' midpoint (bridge) [default: the library's distance].
+    #[arg(long, value_name = "Å", requires = "adsorbate")]
+    adsorbate_height: Option<f64>,
+    /// Rotation of the adsorbate about the surface normal.
+    #[arg(
+        long,
+        value_name = "DEG",
+        default_value_t = 0.0,
+        requires = "adsorbate"
+    )]
+    adsorbate_rotation: f64,
+    /// Selective dynamics by bonds: metals, adsorbate and N bonded shells
+    /// relax, the rest is fixed [default: 2 with --adsorbate].
+    #[arg(long, value_name = "N", conflicts_with = "fix_beyond")]
+    free_shells: Option<usize>,
     /// Model name (file stem and POSCAR title) [default: preset or motif name].
     #[arg(long)]
     name: Option<String>,
@@ -975,6 +1022,14 @@ fn model_spec(args: &BuildArgs) -> Result<ModelSpec> {
     spec.mn3_distance = args.mn3_distance;
     spec.fix_beyond = args.fix_beyond;
     spec.allow_small = args.allow_small;
+    spec.free_shells = args.free_shells;
+    if let Some(text) = &args.adsorbate {
+        let mut ads = sacsim::build::AdsorbateSpec::parse(text)?;
+        ads.height = args.adsorbate_height;
+        ads.rotation = args.adsorbate_rotation;
+        spec.name = format!("{}-{}-{}", spec.name, ads.adsorbate, ads.site);
+        spec.adsorbate = Some(ads);
+    }
     if let Some(name) = &args.name {
         if name.is_empty() || name.contains(['/', '\\']) {
             bail!("invalid --name '{name}': use a plain file stem without path separators");
@@ -1012,6 +1067,35 @@ fn run_build(args: BuildArgs) -> Result<()> {
     Ok(())
 }
 
+fn run_series(args: SeriesArgs) -> Result<()> {
+    use sacsim::export::series::{SeriesSpec, write_series};
+    let spec = SeriesSpec {
+        presets: args.presets.clone(),
+        reaction: sacsim::build::Reaction::from_name(&args.reaction)?,
+        bridge: args.bridge,
+        free_shells: args.free_shells,
+    };
+    let formats = parse_formats(&args.format)?;
+    let magmoms = parse_magmoms(&args.magmom)?;
+    let index = write_series(&spec, &args.output, &formats, &magmoms)?;
+    for m in &index.models {
+        println!(
+            "{:<34} {:<16} {:>4} atoms, {:>3} free",
+            m.path, m.formula, m.atoms, m.free_atoms
+        );
+    }
+    for g in &index.gas {
+        println!("{:<34} {} Å box", g.path, g.box_angstrom);
+    }
+    println!(
+        "{} models and {} gas references in {}/ (index: series.json)",
+        index.models.len(),
+        index.gas.len(),
+        args.output.display()
+    );
+    Ok(())
+}
+
 fn run_inspect(args: InspectArgs) -> Result<()> {
     let structure = io::read_structure(&args.file)?;
     let report = inspect::inspect(&structure);
@@ -1029,6 +1113,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => run_build(*args),
+        Command::Series(args) => run_series(args),
         Command::Inspect(args) => run_inspect(args),
         Command::Sample(args) => run_sample(*args),
         Command::Simulate(args) => run_simulate(*args),

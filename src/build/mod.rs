@@ -1,5 +1,6 @@
 //! Building models: graphene supercells, metal-site motifs and named presets.
 
+pub mod adsorbate;
 mod graphene;
 mod model;
 mod motif;
@@ -7,10 +8,11 @@ mod preset;
 pub mod sample;
 mod site;
 
+pub use adsorbate::{Adsorbate, AdsorbateSpec, BindingSite, Reaction};
 pub use graphene::{CellShape, DEFAULT_A, DEFAULT_VACUUM, GrapheneCell, Site, Sublattice};
 pub use model::{
-    DEFAULT_MN3_DISTANCE, MIN_SITE_IMAGE_DISTANCE, Model, ModelSpec, build_model,
-    site_image_distance,
+    DEFAULT_FREE_SHELLS, DEFAULT_MN3_DISTANCE, MIN_SITE_IMAGE_DISTANCE, Model, ModelSpec,
+    bonded_shells, build_model, site_image_distance,
 };
 pub use motif::{Motif, Placement, Recipe};
 pub use preset::{PRESETS, Preset};

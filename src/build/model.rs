@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::structure::{Atom, Element, Structure};
 
+use super::adsorbate::{AdsorbateSpec, adsorb};
 use super::graphene::GrapheneCell;
 use super::motif::Motif;
 use super::preset::Preset;
@@ -21,6 +22,11 @@ pub const DEFAULT_MN3_DISTANCE: f64 = 1.879;
 /// A site must be at least this far (Å) from every periodic image of a
 /// metal of the same site, unless small cells are allowed.
 pub const MIN_SITE_IMAGE_DISTANCE: f64 = 12.0;
+
+/// Free shells around the site when an adsorbate is present and no other
+/// selective-dynamics rule is given: the metals, their first shell (N) and
+/// second shell (C bonded to that N) relax, the rest is fixed.
+pub const DEFAULT_FREE_SHELLS: usize = 2;
 
 /// Two atoms overlap when closer than this fraction of the sum of their
 /// covalent radii (C-C 1.06 Å, Co-N 1.38 Å).
@@ -51,6 +57,12 @@ pub struct ModelSpec {
     pub fix_beyond: Option<f64>,
     /// Accept sites closer than 12 Å to their periodic images.
     pub allow_small: bool,
+    /// A reaction intermediate on the site.
+    pub adsorbate: Option<AdsorbateSpec>,
+    /// Selective dynamics by bonds: the metals, the adsorbate and this many
+    /// bonded shells around the metals relax, the rest is fixed (default
+    /// [`DEFAULT_FREE_SHELLS`] with an adsorbate, off without).
+    pub free_shells: Option<usize>,
 }
 
 fn serialize_motif<S: serde::Serializer>(m: &Motif, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -78,6 +90,8 @@ impl ModelSpec {
             mn3_distance: DEFAULT_MN3_DISTANCE,
             fix_beyond: None,
             allow_small: false,
+            adsorbate: None,
+            free_shells: None,
         }
     }
 
@@ -135,6 +149,12 @@ impl ModelSpec {
                     format!("{r} Å; give a distance >= 0"),
                 ));
             }
+            if self.free_shells.is_some() {
+                return Err(Error::invalid(
+                    "--fix-beyond",
+                    "give either --fix-beyond or --free-shells, not both",
+                ));
+            }
             if self.metals.is_empty() {
                 return Err(Error::invalid(
                     "--fix-beyond",
@@ -142,7 +162,29 @@ impl ModelSpec {
                 ));
             }
         }
+        if self.free_shells.is_some() && self.metals.is_empty() {
+            return Err(Error::invalid(
+                "--free-shells",
+                "the model has no metal to count shells from",
+            ));
+        }
+        if self.adsorbate.is_some() && self.metals.is_empty() {
+            return Err(Error::invalid(
+                "--adsorbate",
+                "pristine graphene has no metal site to adsorb on",
+            ));
+        }
         Ok(())
+    }
+
+    /// The selective-dynamics rule in force: shells by bonds, if any.
+    fn shells(&self) -> Option<usize> {
+        match (self.fix_beyond, self.free_shells, self.adsorbate) {
+            (Some(_), _, _) => None,
+            (None, Some(n), _) => Some(n),
+            (None, None, Some(_)) => Some(DEFAULT_FREE_SHELLS),
+            (None, None, None) => None,
+        }
     }
 }
 
@@ -170,7 +212,7 @@ pub fn build_model(spec: &ModelSpec) -> Result<Model> {
     let problem = match assemble(spec, &spec.cell) {
         Ok(structure) => match image_problem(&structure) {
             Some(reason) if !spec.allow_small => reason,
-            _ => return Ok(finish(structure, spec)),
+            _ => return finish(structure, spec),
         },
         Err(reason) => reason,
     };
@@ -183,22 +225,62 @@ pub fn build_model(spec: &ModelSpec) -> Result<Model> {
     })
 }
 
-/// Freeze distant atoms and sort species.
-fn finish(mut structure: Structure, spec: &ModelSpec) -> Model {
-    if let Some(r) = spec.fix_beyond {
+/// Add the adsorbate, freeze atoms by the selective-dynamics rule and sort
+/// species.
+fn finish(mut structure: Structure, spec: &ModelSpec) -> Result<Model> {
+    let substrate = structure.len();
+    if let Some(ads) = &spec.adsorbate {
+        structure = adsorb(&structure, ads, spec.cell.vacuum)?;
+    }
+    let free: Option<Vec<bool>> = if let Some(r) = spec.fix_beyond {
         let metals = structure.metal_indices();
-        let near: Vec<bool> = (0..structure.len())
-            .map(|i| metals.iter().any(|&m| structure.distance(i, m) <= r))
-            .collect();
-        for (atom, near) in structure.atoms.iter_mut().zip(near) {
-            atom.free = [near; 3];
+        Some(
+            (0..structure.len())
+                .map(|i| i >= substrate || metals.iter().any(|&m| structure.distance(i, m) <= r))
+                .collect(),
+        )
+    } else {
+        spec.shells().map(|n| {
+            let mut free = bonded_shells(&structure, n);
+            free[substrate..].iter_mut().for_each(|f| *f = true);
+            free
+        })
+    };
+    if let Some(free) = free {
+        for (atom, free) in structure.atoms.iter_mut().zip(free) {
+            atom.free = [free; 3];
         }
     }
     structure.sort_species();
-    Model {
+    Ok(Model {
         structure,
         spec: spec.clone(),
+    })
+}
+
+/// Atoms within `shells` bonds of a metal (metals are shell 0). Two atoms
+/// are bonded when closer than 1.2 x the sum of their covalent radii
+/// (C-C 1.82, Co-N 1.97 x 1.2 Å); periodic in-plane.
+pub fn bonded_shells(structure: &Structure, shells: usize) -> Vec<bool> {
+    let mut within = vec![false; structure.len()];
+    let mut front = structure.metal_indices();
+    front.iter().for_each(|&m| within[m] = true);
+    for _ in 0..shells {
+        let mut next = Vec::new();
+        for &i in &front {
+            let ei = structure.atoms[i].element;
+            for n in structure.neighbors_within(i, 3.0) {
+                let ej = structure.atoms[n.index].element;
+                let bond = 1.2 * (ei.covalent_radius() + ej.covalent_radius());
+                if !within[n.index] && n.distance < bond {
+                    within[n.index] = true;
+                    next.push(n.index);
+                }
+            }
+        }
+        front = next;
     }
+    within
 }
 
 /// The smallest cell of the requested shape (fewest atoms, then most

@@ -20,6 +20,7 @@ use crate::io::{Format, write_atomic};
 pub mod analyze;
 pub mod detect;
 pub mod sample;
+pub mod series;
 pub mod simulate;
 
 /// The parameters recorded beside every model.

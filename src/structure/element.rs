@@ -57,10 +57,14 @@ const NON_METALS: &[&str] = &[
 pub struct Element(u8);
 
 impl Element {
+    /// Hydrogen (Z = 1).
+    pub const H: Element = Element(1);
     /// Carbon (Z = 6).
     pub const C: Element = Element(6);
     /// Nitrogen (Z = 7).
     pub const N: Element = Element(7);
+    /// Oxygen (Z = 8).
+    pub const O: Element = Element(8);
     /// Manganese (Z = 25).
     pub const MN: Element = Element(25);
     /// Cobalt (Z = 27).
