@@ -6,11 +6,15 @@
 //!
 //! Each preset is written exactly as `sacsim build PRESET -o structures/PRESET`
 //! writes it, and `structures/README.md` gets the table of their geometry.
-//! The golden test (`tests/integration/golden.rs`) requires these bytes.
+//! The CO2RR series of L-Co1Mn1-NC goes to `structures/series-co2rr`, as
+//! `sacsim series l-co1mn1-nc --reaction co2rr -o structures/series-co2rr`
+//! writes it. The golden test (`tests/integration/golden.rs`) requires
+//! these bytes.
 
 use std::path::Path;
 
-use sacsim::build::{ModelSpec, PRESETS, build_model};
+use sacsim::build::{DEFAULT_FREE_SHELLS, ModelSpec, PRESETS, Reaction, build_model};
+use sacsim::export::series::{SeriesSpec, write_series};
 use sacsim::export::{reference_table, write_model};
 use sacsim::io::{Format, incar::Magmoms};
 
@@ -27,6 +31,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         models.push(model);
     }
+    let series = SeriesSpec {
+        presets: vec!["l-co1mn1-nc".to_string()],
+        reaction: Reaction::Co2rr,
+        bridge: false,
+        free_shells: DEFAULT_FREE_SHELLS,
+    };
+    write_series(
+        &series,
+        &root.join("series-co2rr"),
+        &Format::ALL,
+        &Magmoms::default(),
+    )?;
     let readme = format!(
         "{}\n\n{}{}",
         include_str!("structures_readme_head.md").trim_end(),

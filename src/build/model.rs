@@ -259,8 +259,9 @@ fn finish(mut structure: Structure, spec: &ModelSpec) -> Result<Model> {
 }
 
 /// Atoms within `shells` bonds of a metal (metals are shell 0). Two atoms
-/// are bonded when closer than 1.2 x the sum of their covalent radii
-/// (C-C 1.82, Co-N 1.97 x 1.2 Å); periodic in-plane.
+/// are bonded when closer than 1.1 x the sum of their covalent radii (C-C
+/// 1.67, Co-N 2.17, Mn-C 2.37 Å: below the 2.46 Å of graphene second
+/// neighbours, so a metal on a lattice site does not "bond" to them).
 pub fn bonded_shells(structure: &Structure, shells: usize) -> Vec<bool> {
     let mut within = vec![false; structure.len()];
     let mut front = structure.metal_indices();
@@ -271,7 +272,7 @@ pub fn bonded_shells(structure: &Structure, shells: usize) -> Vec<bool> {
             let ei = structure.atoms[i].element;
             for n in structure.neighbors_within(i, 3.0) {
                 let ej = structure.atoms[n.index].element;
-                let bond = 1.2 * (ei.covalent_radius() + ej.covalent_radius());
+                let bond = 1.1 * (ei.covalent_radius() + ej.covalent_radius());
                 if !within[n.index] && n.distance < bond {
                     within[n.index] = true;
                     next.push(n.index);

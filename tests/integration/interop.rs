@@ -242,3 +242,39 @@ fn pycocotools_loads_the_dataset_and_labels_match_the_atoms() {
     let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
     assert!(out.contains("ok dataset 12 images"), "{out}");
 }
+
+#[test]
+fn ase_and_pymatgen_read_every_file_of_a_series() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("series");
+    let o = super::sacsim(&[
+        "series",
+        "l-co1mn1-nc",
+        "co1-nc",
+        "--reaction",
+        "co2rr",
+        "--bridge",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let script = root().join("tests/python/check_series.py");
+    let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
+    // l-co1mn1-nc: clean + 3 sites (Co, Mn, bridge) x 3; co1-nc: clean + 3.
+    let models = 1 + 9 + 1 + 3;
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok ")).count(),
+        models * 5 + 4,
+        "{out}"
+    );
+    // The committed series too.
+    let out = run_python(&[
+        script.to_str().unwrap(),
+        root().join("structures/series-co2rr").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok ")).count(),
+        7 * 5 + 4,
+        "{out}"
+    );
+}

@@ -1,5 +1,6 @@
 //! sacsim integration tests: one binary, one module per topic.
 
+mod adsorbate;
 mod analyze;
 mod cli;
 mod dataset;
