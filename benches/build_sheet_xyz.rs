@@ -31,11 +31,26 @@ fn preset_model(c: &mut Criterion) {
     });
 }
 
+/// The full CO2RR series of all six presets with bridges (in memory).
+fn co2rr_series(c: &mut Criterion) {
+    use sacsim::build::{DEFAULT_FREE_SHELLS, PRESETS, Reaction};
+    use sacsim::export::series::{SeriesSpec, build_series};
+    let spec = SeriesSpec {
+        presets: PRESETS.iter().map(|p| p.name.to_string()).collect(),
+        reaction: Reaction::Co2rr,
+        bridge: true,
+        free_shells: DEFAULT_FREE_SHELLS,
+    };
+    c.bench_function("series_co2rr_six_presets", |b| {
+        b.iter(|| build_series(&spec).unwrap().len())
+    });
+}
+
 // Criterion's HTML plots are off: the numbers are what we record, and its
 // plot fonts clash with the embedded font sacsim registers for its own plots.
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = sheet_to_xyz, preset_model
+    targets = sheet_to_xyz, preset_model, co2rr_series
 }
 criterion_main!(benches);
