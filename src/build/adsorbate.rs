@@ -362,9 +362,10 @@ pub fn adsorb(slab: &Structure, spec: &AdsorbateSpec, vacuum: f64) -> Result<Str
                     return Err(Error::invalid(
                         "--adsorbate",
                         format!(
-                            "the metals are {:.2} Å apart, too far for {} to bridge at {d} Å; give --adsorbate-height",
+                            "the metals are {:.2} Å apart, too far for {ads} to bridge at {d} Å; put it on top of one metal (e.g. {ads}@{}) or force a height with --adsorbate-height",
                             2.0 * half,
-                            spec.adsorbate
+                            slab.atoms[a].element,
+                            ads = spec.adsorbate,
                         ),
                     ));
                 }

@@ -388,3 +388,56 @@ fn committed_series_is_regenerated_byte_for_byte() {
         );
     }
 }
+
+#[test]
+fn separated_metals_cannot_be_bridged_but_take_top_adsorbates() {
+    let tmp = tempdir();
+    let out = tmp.path().join("m8");
+    let args = [
+        "build", "--motif", "m1m2-n8", "--metals", "Co,Mn", "--cell", "7x7",
+    ];
+    let mut bridge = args.to_vec();
+    bridge.extend(["--adsorbate", "CO@bridge", "-o", out.to_str().unwrap()]);
+    let o = sacsim(&bridge);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("4.92 Å apart") && err.contains("CO@Co"),
+        "{err}"
+    );
+    // The lifted MN3 metal and both metals of the separated pair take every
+    // adsorbate on top, clear of the substrate.
+    for a in Adsorbate::ALL {
+        for (motif, metals, cell) in [
+            ("mn3", vec![Element::from_symbol("Pt").unwrap()], (6, 6)),
+            ("m1m2-n8", vec![Element::CO, Element::MN], (7, 7)),
+        ] {
+            for &m in &metals {
+                let mut spec = ModelSpec::new(
+                    sacsim::build::Motif::from_name(motif).unwrap(),
+                    metals.clone(),
+                );
+                spec.cell = spec.cell.with_size(cell.0, cell.1);
+                spec.adsorbate = Some(AdsorbateSpec {
+                    adsorbate: a,
+                    site: BindingSite::Top(m),
+                    height: None,
+                    rotation: 0.0,
+                });
+                let s = build_model(&spec)
+                    .unwrap_or_else(|e| panic!("{motif} {a}@{m}: {e}"))
+                    .structure;
+                let metal = s
+                    .metal_indices()
+                    .into_iter()
+                    .find(|&i| s.atoms[i].element == m)
+                    .unwrap();
+                let top = a.top_distance();
+                assert!(
+                    (0..s.len()).any(|i| (s.distance(i, metal) - top).abs() < 1e-9
+                        && s.atoms[i].position.z > s.atoms[metal].position.z),
+                    "{motif} {a}@{m}"
+                );
+            }
+        }
+    }
+}
