@@ -395,16 +395,8 @@ pub fn adsorb(slab: &Structure, spec: &AdsorbateSpec, vacuum: f64) -> Result<Str
         });
     }
 
-    // Grow c so that `vacuum` Å stays empty, and re-centre.
-    let (zmin, zmax) = out.atoms.iter().fold((f64::MAX, f64::MIN), |(lo, hi), a| {
-        (lo.min(a.position.z), hi.max(a.position.z))
-    });
-    let c = vacuum + (zmax - zmin);
-    let dz = c / 2.0 - (zmin + zmax) / 2.0;
-    out.atoms.iter_mut().for_each(|a| a.position.z += dz);
-    let [u, v, _] = out.lattice.to_array();
-    out.lattice = Lattice::new([u, v, [0.0, 0.0, c]])?;
-    out.wrap();
+    // Grow c so that `vacuum` Å stays empty above the adsorbate.
+    super::model::centre_in_vacuum(&mut out, vacuum);
 
     let (i, j, d) = closest_to_substrate(&out, first);
     if d < MIN_SUBSTRATE_DISTANCE {

@@ -7,7 +7,7 @@ use nalgebra::Vector3;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::structure::{Atom, Element, Structure};
+use crate::structure::{Atom, Element, Lattice, Structure};
 
 use super::adsorbate::{AdsorbateSpec, adsorb};
 use super::graphene::GrapheneCell;
@@ -334,24 +334,34 @@ fn assemble(spec: &ModelSpec, cell: &GrapheneCell) -> std::result::Result<Struct
         .collect();
     atoms.extend(metals);
 
-    // Centre the slab: c = vacuum + thickness, mid-plane at c/2.
-    let (zmin, zmax) = atoms.iter().fold((f64::MAX, f64::MIN), |(lo, hi), a| {
-        (lo.min(a.position.z), hi.max(a.position.z))
-    });
-    let c = cell.vacuum + (zmax - zmin);
-    let dz = c / 2.0 - (zmin + zmax) / 2.0;
-    atoms.iter_mut().for_each(|a| a.position.z += dz);
     let mut structure = Structure {
         atoms,
-        lattice: cell.lattice(c.max(1e-3)),
+        lattice: cell.lattice(1.0),
         ..sheet
     };
-    structure.wrap();
+    centre_in_vacuum(&mut structure, cell.vacuum);
 
     if let Some(reason) = overlap_problem(&structure) {
         return Err(reason);
     }
     Ok(structure)
+}
+
+/// Centre a slab (in-plane lattice vectors with no z part) in its vacuum:
+/// c = vacuum + thickness along z, mid-plane at c/2, atoms wrapped.
+pub(super) fn centre_in_vacuum(structure: &mut Structure, vacuum: f64) {
+    let (zmin, zmax) = structure
+        .atoms
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), a| {
+            (lo.min(a.position.z), hi.max(a.position.z))
+        });
+    let c = (vacuum + (zmax - zmin)).max(1e-3);
+    let dz = c / 2.0 - (zmin + zmax) / 2.0;
+    structure.atoms.iter_mut().for_each(|a| a.position.z += dz);
+    let [u, v, _] = structure.lattice.to_array();
+    structure.lattice = Lattice::new([u, v, [0.0, 0.0, c]]).expect("slab cell with c > 0");
+    structure.wrap();
 }
 
 /// Any atom closer to a metal than 70 % of their covalent radii? The
