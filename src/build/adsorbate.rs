@@ -167,7 +167,11 @@ impl Adsorbate {
         };
         match self {
             // O-C-O bent to 134°, bisector along the surface normal.
-            Adsorbate::CO2 => vec![a(1, 0, 2, 134.0), a(METAL, 0, 1, 113.0)],
+            Adsorbate::CO2 => vec![
+                a(1, 0, 2, 134.0),
+                a(METAL, 0, 1, 113.0),
+                a(METAL, 0, 2, 113.0),
+            ],
             // sp2 carbon: O=C-O 125°, M-C=O = M-C-O = 117.5°; C-O-H 106°.
             Adsorbate::COOH => vec![
                 a(1, 0, 2, 125.0),
