@@ -850,8 +850,14 @@ fn run_main(args: RunArgs) -> Result<()> {
             r.f1
         );
     }
+    let series: String = study
+        .study
+        .reactions
+        .iter()
+        .map(|r| format!(", series-{}/", r.to_ascii_lowercase()))
+        .collect();
     println!(
-        "done in {:.1} s: {}/report.html, report.md, summary.json and one directory per catalyst",
+        "done in {:.1} s: {}/report.html, report.md, summary.json{series} and one directory per catalyst",
         t.elapsed().as_secs_f64(),
         args.output.display()
     );

@@ -18,10 +18,11 @@ use crate::analysis::evaluate::evaluate;
 use crate::analysis::pairstats::{PairSettings, PairStats, analyze, analyze_with_neighbours};
 use crate::analysis::positions::{Positions, Region};
 use crate::build::sample::{SampleSpec, Support, build_sample, parse_mix};
-use crate::build::{ModelSpec, Preset, build_model};
+use crate::build::{DEFAULT_FREE_SHELLS, ModelSpec, Preset, Reaction, build_model};
 use crate::error::{Error, Result};
 use crate::export::{
     analyze as export_analyze, detect as export_detect, sample as export_sample,
+    series::{SeriesSpec, write_series},
     simulate as export_simulate, write_model,
 };
 use crate::io::incar::Magmoms;
@@ -62,6 +63,10 @@ pub struct StudySettings {
     pub dose: f64,
     /// Pair window (nm).
     pub pair_window_nm: [f64; 2],
+    /// DFT free-energy series to write for the catalysts' presets
+    /// (`co2rr`, `her`, `orr`); none by default.
+    #[serde(default)]
+    pub reactions: Vec<String>,
 }
 
 /// One catalyst of the study.
@@ -104,6 +109,9 @@ impl Study {
         for c in &s.catalyst {
             Preset::from_name(&c.preset)?;
             parse_mix(&c.mix)?;
+        }
+        for r in &s.study.reactions {
+            Reaction::from_name(r)?;
         }
         Ok(s)
     }
@@ -311,17 +319,36 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
         ));
         results.push(r);
     }
+    // 5. The DFT free-energy series of the catalysts' presets.
+    let mut series = Vec::new();
+    for name in &s.reactions {
+        let reaction = Reaction::from_name(name)?;
+        let spec = SeriesSpec {
+            presets: study.catalyst.iter().map(|c| c.preset.clone()).collect(),
+            reaction,
+            bridge: false,
+            free_shells: DEFAULT_FREE_SHELLS,
+        };
+        let dir = format!("series-{reaction}");
+        let index = write_series(&spec, &out.join(&dir), &Format::ALL, &Magmoms::default())?;
+        series.push(format!(
+            "DFT series `{dir}/` ({reaction}: {}): {} slab models and {} gas reference(s), indexed in `{dir}/series.json`.",
+            index.intermediates.iter().map(|i| format!("*{i}")).collect::<Vec<_>>().join(", "),
+            index.models.len(),
+            index.gas.len()
+        ));
+    }
     write_atomic(
         &out.join("summary.json"),
         (serde_json::to_string_pretty(&results).expect("serialise") + "\n").as_bytes(),
     )?;
     write_atomic(
         &out.join("report.md"),
-        report_md(study, &results).as_bytes(),
+        report_md(study, &results, &series).as_bytes(),
     )?;
     write_atomic(
         &out.join("report.html"),
-        report_html(study, &sections).as_bytes(),
+        report_html(study, &sections, &series).as_bytes(),
     )?;
     write_atomic(&out.join("params.json"), (serde_json::to_string_pretty(&serde_json::json!({"sacsim_version": env!("CARGO_PKG_VERSION"), "command": "run", "study": study})).expect("serialise") + "\n").as_bytes())?;
     Ok(results)
@@ -446,12 +473,15 @@ fn conditions(s: &StudySettings) -> String {
 
 const EXPLAIN: &str = "Pair fraction: share of detected metal atoms whose nearest neighbour lies in the pair window (edge-corrected). Random: the share complete spatial randomness gives at the same density. Excess: (observed − random)/(1 − random). Truth: the same statistic from the exact positions in the same field.";
 
-fn report_md(study: &Study, results: &[CatalystResult]) -> String {
+fn report_md(study: &Study, results: &[CatalystResult], series: &[String]) -> String {
     let mut md = format!(
         "# sacsim study report\n\n{}\n\n{}\n\n{EXPLAIN}\n\n",
         conditions(&study.study),
         table(results)
     );
+    for line in series {
+        let _ = write!(md, "{line}\n\n");
+    }
     for r in results {
         let _ = write!(
             md,
@@ -463,7 +493,11 @@ fn report_md(study: &Study, results: &[CatalystResult]) -> String {
     md
 }
 
-fn report_html(study: &Study, sections: &[(CatalystResult, Vec<u8>, Vec<u8>)]) -> String {
+fn report_html(
+    study: &Study,
+    sections: &[(CatalystResult, Vec<u8>, Vec<u8>)],
+    series: &[String],
+) -> String {
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     let results: Vec<CatalystResult> = sections.iter().map(|s| s.0.clone()).collect();
     let mut rows = String::new();
@@ -486,6 +520,21 @@ fn report_html(study: &Study, sections: &[(CatalystResult, Vec<u8>, Vec<u8>)]) -
         .split('|')
         .map(|c| format!("<th>{}</th>", c.trim()))
         .collect();
+    // Markdown `code` spans of the series lines as <code>.
+    let series_html: String = series
+        .iter()
+        .map(|line| {
+            let html: String = line
+                .split('`')
+                .enumerate()
+                .map(|(k, part)| match k % 2 {
+                    1 => format!("<code>{part}</code>"),
+                    _ => part.to_string(),
+                })
+                .collect();
+            format!("<p>{html}</p>")
+        })
+        .collect();
     let mut body = String::new();
     for (r, overlay, hist) in sections {
         let _ = write!(
@@ -497,7 +546,7 @@ fn report_html(study: &Study, sections: &[(CatalystResult, Vec<u8>, Vec<u8>)]) -
         );
     }
     format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sacsim study report</title><style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}img{{max-width:100%}}.pair{{display:flex;gap:1em;align-items:flex-start}}figure{{margin:0;flex:1}}</style></head><body><h1>sacsim study report</h1><p>{}</p><table><tr>{head}</tr>{rows}</table><p>{EXPLAIN}</p>{body}</body></html>\n",
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sacsim study report</title><style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}img{{max-width:100%}}.pair{{display:flex;gap:1em;align-items:flex-start}}figure{{margin:0;flex:1}}</style></head><body><h1>sacsim study report</h1><p>{}</p><table><tr>{head}</tr>{rows}</table><p>{EXPLAIN}</p>{series_html}{body}</body></html>\n",
         conditions(&study.study)
     )
 }

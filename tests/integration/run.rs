@@ -15,6 +15,7 @@ alpha_mrad = 30.0
 detector_mrad = [80.0, 200.0]
 dose = 1e5
 pair_window_nm = [0.20, 0.30]
+reactions = ["her"]
 
 [[catalyst]]
 name = "Co1-NC"
@@ -89,6 +90,27 @@ fn a_reduced_study_reports_what_the_samples_hold() {
     );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("| L-Co1Mn1-NC |"));
+    // The HER series of both presets: clean + *H on Co; clean + *H on Co
+    // and on Mn; one gas reference (H2).
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("series-her/series.json")).unwrap())
+            .unwrap();
+    assert_eq!(index["models"].as_array().unwrap().len(), 2 + 3);
+    assert_eq!(index["gas"].as_array().unwrap().len(), 1);
+    let h = sacsim::io::read_structure(&out.join("series-her/l-co1mn1-nc/Mn/H/POSCAR")).unwrap();
+    let mn = h
+        .metal_indices()
+        .into_iter()
+        .find(|&i| h.atoms[i].element.symbol() == "Mn")
+        .unwrap();
+    let hydrogen = (0..h.len())
+        .find(|&i| h.atoms[i].element.symbol() == "H")
+        .unwrap();
+    assert!((h.distance(mn, hydrogen) - 1.55).abs() < 1e-9);
+    assert!(
+        md.contains("DFT series `series-her/` (her: *H): 5 slab models and 1 gas reference(s)")
+    );
+    assert!(html.contains("<code>series-her/</code>"));
 }
 
 #[test]
