@@ -8,7 +8,7 @@ use sacsim::analysis::pairstats::{
 };
 use sacsim::analysis::positions::{Positions, Region};
 
-use super::{files_in, sacsim, tempdir};
+use super::{files_in, sacsim, sacsim_ok, tempdir};
 
 fn random(n: usize, l: f64, seed: u64, periodic: bool) -> Positions {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -245,7 +245,7 @@ fn results_equal_brute_force_on_small_sets() {
 fn clustered_samples_return_their_pair_fraction() {
     let tmp = tempdir();
     let dir = tmp.path().join("s");
-    let r = sacsim(&[
+    sacsim_ok(&[
         "sample",
         "--size",
         "60x60",
@@ -264,7 +264,6 @@ fn clustered_samples_return_their_pair_fraction() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let p = sacsim::analysis::positions::load(&dir, &Default::default()).unwrap();
     assert!(matches!(p.region, Region::Periodic { .. }));
     let n = p.len() as f64;
@@ -299,27 +298,22 @@ fn clustered_samples_return_their_pair_fraction() {
 fn the_default_mix_shows_its_co_mn_pairs() {
     let tmp = tempdir();
     let dir = tmp.path().join("s");
-    assert!(
-        sacsim(&[
-            "sample",
-            "--size",
-            "40x40",
-            "--density",
-            "0.5",
-            "-o",
-            dir.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "40x40",
+        "--density",
+        "0.5",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     let out = tmp.path().join("a");
-    let r = sacsim(&[
+    let r = sacsim_ok(&[
         "analyze",
         dir.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stats: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap();
     // 67 % of the sites are CoN3-MnN3 pairs at 0.246 nm.
@@ -356,21 +350,17 @@ fn the_default_mix_shows_its_co_mn_pairs() {
 fn same_input_same_output_on_one_and_two_threads() {
     let tmp = tempdir();
     let dir = tmp.path().join("s");
-    assert!(
-        sacsim(&[
-            "sample",
-            "--size",
-            "50x50",
-            "--density",
-            "0.8",
-            "--seed",
-            "4",
-            "-o",
-            dir.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "50x50",
+        "--density",
+        "0.8",
+        "--seed",
+        "4",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     let mut runs = Vec::new();
     for threads in ["1", "2"] {
         let out = tmp.path().join(threads);

@@ -1,7 +1,7 @@
 //! The command line: what users see for good and bad input, and that a
 //! failing run writes nothing.
 
-use super::{files_in, sacsim, tempdir};
+use super::{files_in, sacsim, sacsim_ok, tempdir};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -85,11 +85,7 @@ fn build_from_motif_with_options() {
 fn inspect_reports_shells_and_images() {
     let dir = tempdir();
     let out = dir.path().join("m");
-    assert!(
-        sacsim(&["build", "co1mn1-nc", "-o", out.to_str().unwrap()])
-            .status
-            .success()
-    );
+    sacsim_ok(&["build", "co1mn1-nc", "-o", out.to_str().unwrap()]);
     for file in ["POSCAR", "co1mn1-nc.xyz"] {
         let o = sacsim(&["inspect", out.join(file).to_str().unwrap()]);
         let text = String::from_utf8_lossy(&o.stdout);
@@ -209,11 +205,7 @@ fn allow_small_accepts_close_images() {
 fn a_failed_build_keeps_existing_files_intact() {
     let dir = tempdir();
     let out = dir.path().join("m");
-    assert!(
-        sacsim(&["build", "co1-nc", "-o", out.to_str().unwrap()])
-            .status
-            .success()
-    );
+    sacsim_ok(&["build", "co1-nc", "-o", out.to_str().unwrap()]);
     let before = std::fs::read(out.join("POSCAR")).unwrap();
     let r = sacsim(&[
         "build",

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{sacsim, tempdir};
+use super::{sacsim, sacsim_ok, tempdir};
 
 const SMALL: &str = r#"
 [run]
@@ -266,17 +266,9 @@ fn bad_dataset_input() {
     let b = bad.to_str().unwrap();
     let dir = tmp.path().join("d");
     let d = dir.to_str().unwrap();
-    assert!(
-        sacsim(&["dataset", "--count", "2", "--config", b, "-o", d])
-            .status
-            .success()
-    );
+    sacsim_ok(&["dataset", "--count", "2", "--config", b, "-o", d]);
     let r = sacsim(&["dataset", "--count", "3", "--config", b, "-o", d]);
     assert_eq!(r.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&r.stderr).contains("holds a different run"));
-    assert!(
-        sacsim(&["dataset", "--count", "3", "--config", b, "--force", "-o", d])
-            .status
-            .success()
-    );
+    sacsim_ok(&["dataset", "--count", "3", "--config", b, "--force", "-o", d]);
 }

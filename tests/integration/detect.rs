@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Poisson};
 use sacsim::analysis::detect::{DetectSettings, detect};
 
-use super::{root, sacsim, tempdir};
+use super::{root, sacsim, sacsim_ok, tempdir};
 
 fn stats(dir: &std::path::Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("stats.json")).unwrap()).unwrap()
@@ -172,7 +172,7 @@ fn detect_input_errors_and_empty_images() {
         .save(&rgb)
         .unwrap();
     let out = tmp.path().join("flat");
-    let r = sacsim(&[
+    let r = sacsim_ok(&[
         "detect",
         rgb.to_str().unwrap(),
         "--pixel-size",
@@ -180,7 +180,6 @@ fn detect_input_errors_and_empty_images() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stderr).contains("converted to grayscale"));
     assert!(String::from_utf8_lossy(&r.stdout).starts_with("0 atoms"));
     assert_eq!(

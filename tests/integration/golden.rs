@@ -3,15 +3,14 @@
 
 use sacsim::build::{ModelSpec, PRESETS, build_model};
 
-use super::{files_in, root, sacsim, tempdir};
+use super::{files_in, root, sacsim_ok, tempdir};
 
 #[test]
 fn committed_structures_are_regenerated_byte_for_byte() {
     let tmp = tempdir();
     for preset in PRESETS {
         let out = tmp.path().join(preset.name);
-        let o = sacsim(&["build", preset.name, "-o", out.to_str().unwrap()]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        sacsim_ok(&["build", preset.name, "-o", out.to_str().unwrap()]);
         let committed = root().join("structures").join(preset.name);
         let names = |d: &std::path::Path| {
             files_in(d)

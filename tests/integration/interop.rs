@@ -11,7 +11,7 @@ use std::process::Command;
 
 use sacsim::build::{ModelSpec, PRESETS, build_model};
 
-use super::{root, tempdir};
+use super::{root, sacsim_ok, tempdir};
 
 pub fn python() -> PathBuf {
     match std::env::var_os("SACSIM_PYTHON") {
@@ -136,7 +136,7 @@ fn ase_and_pymatgen_agree_on_which_atoms_are_frozen() {
 fn ase_reads_a_sample_and_its_ground_truth_agrees() {
     let tmp = tempdir();
     let dir = tmp.path().join("s");
-    let o = super::sacsim(&[
+    sacsim_ok(&[
         "sample",
         "--size",
         "15x15",
@@ -150,7 +150,6 @@ fn ase_reads_a_sample_and_its_ground_truth_agrees() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let script = root().join("tests/python/check_sample.py");
     let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
     assert!(out.starts_with("ok sample"), "{out}");
@@ -160,21 +159,17 @@ fn ase_reads_a_sample_and_its_ground_truth_agrees() {
 fn numpy_tifffile_and_pillow_read_the_simulated_images() {
     let tmp = tempdir();
     let sample = tmp.path().join("s");
-    assert!(
-        super::sacsim(&[
-            "sample",
-            "--size",
-            "5x5",
-            "--density",
-            "1",
-            "-o",
-            sample.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "5x5",
+        "--density",
+        "1",
+        "-o",
+        sample.to_str().unwrap(),
+    ]);
     let dir = tmp.path().join("sim");
-    let o = super::sacsim(&[
+    sacsim_ok(&[
         "simulate",
         sample.to_str().unwrap(),
         "--pixel",
@@ -184,7 +179,6 @@ fn numpy_tifffile_and_pillow_read_the_simulated_images() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let script = root().join("tests/python/check_image.py");
     let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
     assert!(out.starts_with("ok image"), "{out}");
@@ -203,7 +197,7 @@ fn nearest_neighbours_match_scipy_ckdtree() {
         ),
     ]);
     let out = tmp.path().join("a");
-    let o = super::sacsim(&[
+    sacsim_ok(&[
         "analyze",
         pts.to_str().unwrap(),
         "--box",
@@ -211,7 +205,6 @@ fn nearest_neighbours_match_scipy_ckdtree() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let script = root().join("tests/python/check_nn_scipy.py");
     let res = run_python(&[
         script.to_str().unwrap(),
@@ -228,7 +221,7 @@ fn pycocotools_loads_the_dataset_and_labels_match_the_atoms() {
     let dir = tmp.path().join("ds");
     let cfg = tmp.path().join("c.toml");
     std::fs::write(&cfg, "[run]\nseed = 3\ncategories = \"element+site\"\n[imaging]\nshape = [160, 128]\npixel_angstrom = [0.09, 0.11]\n").unwrap();
-    let o = super::sacsim(&[
+    sacsim_ok(&[
         "dataset",
         "--count",
         "12",
@@ -237,7 +230,6 @@ fn pycocotools_loads_the_dataset_and_labels_match_the_atoms() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let script = root().join("tests/python/check_dataset.py");
     let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
     assert!(out.contains("ok dataset 12 images"), "{out}");
@@ -247,7 +239,7 @@ fn pycocotools_loads_the_dataset_and_labels_match_the_atoms() {
 fn ase_and_pymatgen_read_every_file_of_a_series() {
     let tmp = tempdir();
     let dir = tmp.path().join("series");
-    let o = super::sacsim(&[
+    sacsim_ok(&[
         "series",
         "l-co1mn1-nc",
         "co1-nc",
@@ -257,7 +249,6 @@ fn ase_and_pymatgen_read_every_file_of_a_series() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let script = root().join("tests/python/check_series.py");
     let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
     // l-co1mn1-nc: clean + 3 sites (Co, Mn, bridge) x 3; co1-nc: clean + 3.

@@ -43,3 +43,14 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Run the sacsim binary and require success, showing its stderr if not.
+pub fn sacsim_ok(args: &[&str]) -> Output {
+    let out = sacsim(args);
+    assert!(
+        out.status.success(),
+        "sacsim {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

@@ -1,7 +1,7 @@
 //! The main job on a reduced study: the report's numbers against the
 //! ground truth of the samples it built.
 
-use super::{sacsim, tempdir};
+use super::{sacsim, sacsim_ok, tempdir};
 
 const REDUCED: &str = r#"
 [study]
@@ -34,8 +34,7 @@ fn a_reduced_study_reports_what_the_samples_hold() {
     let cfg = tmp.path().join("study.toml");
     std::fs::write(&cfg, REDUCED).unwrap();
     let out = tmp.path().join("study");
-    let r = sacsim(&["run", cfg.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    sacsim_ok(&["run", cfg.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     let rows = summary.as_array().unwrap();

@@ -8,7 +8,7 @@ use sacsim::build::Motif;
 use sacsim::build::sample::{PlacementMode, Sample, SampleSpec, Support, build_sample, parse_mix};
 use sacsim::structure::{Element, Structure};
 
-use super::{files_in, sacsim, tempdir};
+use super::{files_in, sacsim, sacsim_ok, tempdir};
 
 /// In-plane minimum-image displacement in an orthogonal box periodic in x, y.
 fn mic(s: &Structure, i: usize, j: usize) -> f64 {
@@ -326,21 +326,17 @@ fn same_seed_same_bytes_on_one_and_two_threads() {
     assert_eq!(params["sample"]["support"]["kind"], "amorphous");
     // Another seed, another sample.
     let dir = tmp.path().join("other");
-    assert!(
-        sacsim(&[
-            "sample",
-            "--size",
-            "30x30",
-            "--density",
-            "0.8",
-            "--seed",
-            "43",
-            "-o",
-            dir.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "30x30",
+        "--density",
+        "0.8",
+        "--seed",
+        "43",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_ne!(
         std::fs::read(dir.join("sites.csv")).unwrap(),
         outputs[0].iter().find(|(n, _)| n == "sites.csv").unwrap().1
@@ -351,19 +347,15 @@ fn same_seed_same_bytes_on_one_and_two_threads() {
 fn sites_csv_matches_the_structure() {
     let tmp = tempdir();
     let dir = tmp.path().join("s");
-    assert!(
-        sacsim(&[
-            "sample",
-            "--size",
-            "10x10",
-            "--density",
-            "1",
-            "-o",
-            dir.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "10x10",
+        "--density",
+        "1",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     let xyz = sacsim::io::read_structure(&dir.join("sample.xyz")).unwrap();
     let csv = std::fs::read_to_string(dir.join("sites.csv")).unwrap();
     let mut rows = 0;

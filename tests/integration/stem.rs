@@ -7,7 +7,7 @@ use sacsim::stem::noise::{Acquisition, acquire};
 use sacsim::stem::scattering::{CrossSectionModel, Detector, cross_section};
 use sacsim::structure::{Atom, Element, Lattice, Structure};
 
-use super::{root, sacsim, tempdir};
+use super::{root, sacsim, sacsim_ok, tempdir};
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len() as f64;
@@ -376,7 +376,7 @@ fn bad_optics_and_oversized_fields_are_refused() {
     }
     // The bright-field override lets the same detector through.
     let ok = tmp.path().join("bf");
-    let r = sacsim(&[
+    sacsim_ok(&[
         "simulate",
         m,
         "--detector",
@@ -387,28 +387,23 @@ fn bad_optics_and_oversized_fields_are_refused() {
         "-o",
         ok.to_str().unwrap(),
     ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 }
 
 #[test]
 fn noisy_simulation_is_reproducible_on_any_thread_count() {
     let tmp = tempdir();
     let sample = tmp.path().join("s");
-    assert!(
-        sacsim(&[
-            "sample",
-            "--size",
-            "6x6",
-            "--density",
-            "1",
-            "--seed",
-            "5",
-            "-o",
-            sample.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "6x6",
+        "--density",
+        "1",
+        "--seed",
+        "5",
+        "-o",
+        sample.to_str().unwrap(),
+    ]);
     let mut runs = Vec::new();
     for threads in ["1", "2"] {
         let dir = tmp.path().join(threads);
@@ -456,7 +451,7 @@ fn metals_in_the_truth_table_sit_on_image_maxima() {
     let tmp = tempdir();
     let dir = tmp.path().join("sim");
     let model = root().join("structures/l-co1mn1-nc/POSCAR");
-    let r = sacsim(&[
+    sacsim_ok(&[
         "simulate",
         model.to_str().unwrap(),
         "--pixel",
@@ -464,7 +459,6 @@ fn metals_in_the_truth_table_sit_on_image_maxima() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let (img, nx, ny) = sacsim::io::raster::read_npy(&dir.join("image.npy")).unwrap();
     let csv = std::fs::read_to_string(dir.join("atoms.csv")).unwrap();
     let rows: Vec<Vec<String>> = csv
