@@ -3,8 +3,8 @@
 //! The whole-process comparison with ASE is `benches/peers/graphene_xyz.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sacsim::build::{ModelSpec, Motif, build_model};
 use sacsim::io::xyz;
+use sacsim::model::{ModelSpec, Motif, build_model};
 
 fn sheet_to_xyz(c: &mut Criterion) {
     let mut group = c.benchmark_group("build_sheet_xyz");
@@ -26,15 +26,15 @@ fn sheet_to_xyz(c: &mut Criterion) {
 
 fn preset_model(c: &mut Criterion) {
     c.bench_function("build_preset_l-co1mn1-nc", |b| {
-        let spec = ModelSpec::from_preset(sacsim::build::Preset::from_name("l-co1mn1-nc").unwrap());
+        let spec = ModelSpec::from_preset(sacsim::model::Preset::from_name("l-co1mn1-nc").unwrap());
         b.iter(|| build_model(&spec).unwrap().structure.len())
     });
 }
 
 /// The full CO2RR series of all six presets with bridges (in memory).
 fn co2rr_series(c: &mut Criterion) {
-    use sacsim::build::{DEFAULT_FREE_SHELLS, PRESETS, Reaction};
     use sacsim::export::series::{SeriesSpec, build_series};
+    use sacsim::model::{DEFAULT_FREE_SHELLS, PRESETS, Reaction};
     let spec = SeriesSpec {
         presets: PRESETS.iter().map(|p| p.name.to_string()).collect(),
         reaction: Reaction::Co2rr,

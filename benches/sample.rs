@@ -4,7 +4,7 @@
 //! and peak memory: `benches/peers/sample_scale.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sacsim::build::sample::{SampleSpec, Support, build_sample};
+use sacsim::model::sample::{SampleSpec, Support, build_sample};
 
 fn sites(c: &mut Criterion) {
     let mut group = c.benchmark_group("sample_100x100nm");

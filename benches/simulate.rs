@@ -4,9 +4,9 @@
 //! `benches/peers/simulate_scale.py`, `benches/peers/abtem_reference.py`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sacsim::build::sample::{SampleSpec, build_sample};
+use sacsim::model::sample::{SampleSpec, build_sample};
 use sacsim::stem::acquire_image;
-use sacsim::stem::image::{Imaging, Scan};
+use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
 
 fn simulate(c: &mut Criterion) {

@@ -4,8 +4,8 @@
 //! cargo run --release --example build_model -- Fe Ni 8   # FeN3-NiN3 in an 8 x 8 cell
 //! ```
 
-use sacsim::build::{ModelSpec, Motif, build_model};
 use sacsim::io::Format;
+use sacsim::model::{ModelSpec, Motif, build_model};
 use sacsim::structure::Element;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

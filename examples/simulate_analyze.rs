@@ -8,9 +8,9 @@
 use sacsim::analysis::detect::{DetectSettings, detect};
 use sacsim::analysis::pairstats::{PairSettings, analyze};
 use sacsim::analysis::positions::{Positions, Region};
-use sacsim::build::sample::{SampleSpec, Support, build_sample};
+use sacsim::model::sample::{SampleSpec, Support, build_sample};
 use sacsim::stem::acquire_image;
-use sacsim::stem::image::{Imaging, Scan};
+use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -14,5 +14,5 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
 cargo fmt --all -- --check
-cargo clippy --all-targets --release -- -D warnings
-SACSIM_PYTHON="$PWD/.venv/bin/python" cargo test --release
+cargo clippy --all-targets --all-features --release -- -D warnings
+SACSIM_PYTHON="$PWD/.venv/bin/python" cargo test --release --features interop

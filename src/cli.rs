@@ -11,13 +11,13 @@ use sacsim::analysis::detect::{self, DetectSettings};
 use sacsim::analysis::inspect;
 use sacsim::analysis::pairstats::{self, PairSettings};
 use sacsim::analysis::positions::{self, LoadOptions, Region};
-use sacsim::build::sample::{self, PlacementMode, SampleSpec, Support};
-use sacsim::build::{
-    self, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, GrapheneCell, ModelSpec, Motif, PRESETS,
-    Preset,
-};
 use sacsim::io::{self, Format, incar::Magmoms};
-use sacsim::stem::image::{Imaging, Scan};
+use sacsim::model::sample::{self, PlacementMode, SampleSpec, Support};
+use sacsim::model::{
+    self as model, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, GrapheneCell, ModelSpec, Motif,
+    PRESETS, Preset,
+};
+use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
 use sacsim::stem::optics::Aberrations;
 use sacsim::stem::probe::Probe;
@@ -69,7 +69,7 @@ struct SeriesArgs {
     #[arg(long)]
     bridge: bool,
     /// Bonded shells around the metals that relax; the rest is fixed.
-    #[arg(long, default_value_t = sacsim::build::DEFAULT_FREE_SHELLS, value_name = "N")]
+    #[arg(long, default_value_t = sacsim::model::DEFAULT_FREE_SHELLS, value_name = "N")]
     free_shells: usize,
     /// Output formats, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "poscar,xyz,cif")]
@@ -282,7 +282,7 @@ struct SimulateArgs {
     #[arg(long, default_value_t = 0.0, value_name = "Å")]
     source_size: f64,
     /// Thermal rms displacement per axis (Å).
-    #[arg(long, default_value_t = sacsim::stem::image::DEFAULT_THERMAL_RMS, value_name = "Å")]
+    #[arg(long, default_value_t = sacsim::stem::incoherent::DEFAULT_THERMAL_RMS, value_name = "Å")]
     thermal: f64,
     /// Cross sections: phase-object (default), born, or zn[:N] (Z^N, N = 1.7).
     #[arg(long, default_value = "phase-object")]
@@ -1030,7 +1030,7 @@ fn model_spec(args: &BuildArgs) -> Result<ModelSpec> {
     spec.allow_small = args.allow_small;
     spec.free_shells = args.free_shells;
     if let Some(text) = &args.adsorbate {
-        let mut ads = sacsim::build::AdsorbateSpec::parse(text)?;
+        let mut ads = sacsim::model::AdsorbateSpec::parse(text)?;
         ads.height = args.adsorbate_height;
         ads.rotation = args.adsorbate_rotation;
         spec.name = format!("{}-{}-{}", spec.name, ads.adsorbate, ads.site);
@@ -1049,7 +1049,7 @@ fn run_build(args: BuildArgs) -> Result<()> {
     let spec = model_spec(&args)?;
     let formats = parse_formats(&args.format)?;
     let magmoms = parse_magmoms(&args.magmom)?;
-    let model = build::build_model(&spec)?;
+    let model = model::build_model(&spec)?;
     let dir = args
         .output
         .clone()
@@ -1077,7 +1077,7 @@ fn run_series(args: SeriesArgs) -> Result<()> {
     use sacsim::export::series::{SeriesSpec, write_series};
     let spec = SeriesSpec {
         presets: args.presets.clone(),
-        reaction: sacsim::build::Reaction::from_name(&args.reaction)?,
+        reaction: sacsim::model::Reaction::from_name(&args.reaction)?,
         bridge: args.bridge,
         free_shells: args.free_shells,
     };

@@ -4,10 +4,10 @@
 //! models (POSCAR, extended XYZ, CIF), and the analysis of their geometry.
 //!
 //! ```
-//! use sacsim::build::{Preset, ModelSpec};
+//! use sacsim::model::{Preset, ModelSpec};
 //!
 //! let spec = ModelSpec::from_preset(Preset::from_name("l-co1mn1-nc").unwrap());
-//! let model = sacsim::build::build_model(&spec).unwrap();
+//! let model = sacsim::model::build_model(&spec).unwrap();
 //! assert_eq!(model.structure.formula(), "C62CoMnN6");
 //! ```
 //!
@@ -18,11 +18,11 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
-pub mod build;
 pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod io;
+pub mod model;
 pub mod run;
 pub mod stem;
 pub mod structure;

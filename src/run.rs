@@ -17,8 +17,6 @@ use crate::analysis::detect::{DetectSettings, DetectionResult, detect};
 use crate::analysis::evaluate::evaluate;
 use crate::analysis::pairstats::{PairSettings, PairStats, analyze, analyze_with_neighbours};
 use crate::analysis::positions::{Positions, Region};
-use crate::build::sample::{SampleSpec, Support, build_sample, parse_mix};
-use crate::build::{DEFAULT_FREE_SHELLS, ModelSpec, Preset, Reaction, build_model};
 use crate::error::{Error, Result};
 use crate::export::{
     analyze as export_analyze, detect as export_detect, sample as export_sample,
@@ -27,8 +25,10 @@ use crate::export::{
 };
 use crate::io::incar::Magmoms;
 use crate::io::{Format, write_atomic};
+use crate::model::sample::{SampleSpec, Support, build_sample, parse_mix};
+use crate::model::{DEFAULT_FREE_SHELLS, ModelSpec, Preset, Reaction, build_model};
 use crate::stem::acquire_image;
-use crate::stem::image::{DEFAULT_THERMAL_RMS, Imaging, Scan};
+use crate::stem::incoherent::{DEFAULT_THERMAL_RMS, Imaging, Scan};
 use crate::stem::noise::Acquisition;
 use crate::stem::optics::Aberrations;
 use crate::stem::probe::Probe;
@@ -364,7 +364,7 @@ fn slug(name: &str) -> String {
 #[allow(clippy::too_many_arguments)]
 fn result_of(
     cat: &Catalyst,
-    sample: &crate::build::sample::Sample,
+    sample: &crate::model::sample::Sample,
     truth: &Positions,
     det: &Positions,
     stats: &PairStats,

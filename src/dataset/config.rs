@@ -149,7 +149,7 @@ impl Default for SampleRanges {
     fn default() -> Self {
         SampleRanges {
             density: Num::Range([0.3, 1.2]),
-            mix: vec![crate::build::sample::DEFAULT_MIX.to_string()],
+            mix: vec![crate::model::sample::DEFAULT_MIX.to_string()],
             placement: vec!["random".into()],
             cluster_fraction: Num::Fixed(0.5),
             support_thickness_nm: Num::Range([0.0, 5.0]),
@@ -275,7 +275,7 @@ impl DatasetConfig {
             ));
         }
         for m in &self.sample.mix {
-            crate::build::sample::parse_mix(m)?;
+            crate::model::sample::parse_mix(m)?;
         }
         for p in &self.sample.placement {
             if p != "random" && p != "clustered" {

@@ -34,12 +34,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::build::sample::{PlacementMode, SampleSpec, Support, build_sample, parse_mix};
 use crate::error::{Error, Result};
 use crate::io::raster::png16;
 use crate::io::write_atomic;
+use crate::model::sample::{PlacementMode, SampleSpec, Support, build_sample, parse_mix};
 use crate::stem::acquire_image;
-use crate::stem::image::{Imaging, Scan};
+use crate::stem::incoherent::{Imaging, Scan};
 use crate::stem::noise::Acquisition;
 use crate::stem::optics::Aberrations;
 use crate::stem::probe::Probe;

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::build::{Model, ModelSpec};
 use crate::error::{Error, Result};
 use crate::io::incar::{self, Magmoms};
 use crate::io::{Format, write_atomic};
+use crate::model::{Model, ModelSpec};
 
 pub mod analyze;
 pub mod detect;
@@ -141,7 +141,7 @@ pub fn reference_table(models: &[Model]) -> String {
             model.spec.cell.m,
             m_n.join(", "),
             m_m,
-            crate::build::site_image_distance(s),
+            crate::model::site_image_distance(s),
         ));
     }
     out

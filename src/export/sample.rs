@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::build::sample::{DefectCounts, Sample, SampleSpec, SiteRecord};
 use crate::error::{Error, Result};
 use crate::io::Format;
+use crate::model::sample::{DefectCounts, Sample, SampleSpec, SiteRecord};
 
 use super::{listed, write_with_params};
 

@@ -17,11 +17,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::build::adsorbate::{BindingSite, Reaction, gas_molecule};
-use crate::build::{AdsorbateSpec, Model, ModelSpec, Preset, build_model};
 use crate::error::{Error, Result};
 use crate::io::Format;
 use crate::io::incar::Magmoms;
+use crate::model::adsorbate::{BindingSite, Reaction, gas_molecule};
+use crate::model::{AdsorbateSpec, Model, ModelSpec, Preset, build_model};
 
 use super::{write_files, write_model};
 
@@ -183,7 +183,7 @@ pub fn write_series(
         gas.push(GasEntry {
             molecule: molecule.to_string(),
             path,
-            box_angstrom: crate::build::adsorbate::GAS_BOX,
+            box_angstrom: crate::model::adsorbate::GAS_BOX,
         });
     }
     let index = SeriesIndex {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::io::raster::{PngScale, npy_f32, png16, tiff_f32};
 use crate::stem::Simulation;
-use crate::stem::image::{Imaging, Plan, Scan};
+use crate::stem::incoherent::{Imaging, Plan, Scan};
 use crate::stem::noise::Acquisition;
 use crate::stem::truth::{truth_atoms, truth_csv};
 use crate::structure::Structure;

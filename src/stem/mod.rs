@@ -2,7 +2,7 @@
 //! the incoherent image model, noise and scan artefacts.
 
 pub mod fft;
-pub mod image;
+pub mod incoherent;
 pub mod noise;
 pub mod optics;
 pub mod probe;
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::error::Result;
 use crate::structure::Structure;
 
-use image::{Image, Imaging, Plan, Scan};
+use incoherent::{Image, Imaging, Plan, Scan};
 use noise::Acquisition;
 
 /// A finished simulation: the clean image, the acquired one, and how.
@@ -39,13 +39,13 @@ pub fn acquire_image(
     acquisition: &Acquisition,
 ) -> Result<Simulation> {
     acquisition.validate()?;
-    let plan = image::plan(
+    let plan = incoherent::plan(
         structure,
         imaging,
         scan,
         if acquisition.distorts() { 2 } else { 1 },
     )?;
-    let fine = image::render(structure, imaging, &plan);
+    let fine = incoherent::render(structure, imaging, &plan);
     let clean = fine.sample();
     let acquired = noise::acquire(&fine, acquisition);
     let cross_sections = structure
@@ -54,7 +54,7 @@ pub fn acquire_image(
         .map(|&e| {
             (
                 e.symbol().to_string(),
-                image::cached_cross_section(e, imaging),
+                incoherent::cached_cross_section(e, imaging),
             )
         })
         .collect();

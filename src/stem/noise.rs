@@ -22,7 +22,7 @@ use rand_distr::{Distribution, Normal, Poisson};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::image::{FineImage, Image};
+use super::incoherent::{FineImage, Image};
 use crate::error::{Error, Result};
 
 /// How the image is acquired.

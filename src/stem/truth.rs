@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::image::Image;
+use super::incoherent::Image;
 use crate::structure::Structure;
 
 /// One atom as the image sees it.

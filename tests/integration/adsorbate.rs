@@ -3,17 +3,17 @@
 //! and bridge sites, at every rotation; selective dynamics; bad requests.
 
 use nalgebra::Vector3;
-use sacsim::build::adsorbate::{
+use sacsim::model::adsorbate::{
     Adsorbate, AdsorbateSpec, BindingSite, METAL, MIN_SUBSTRATE_DISTANCE, adsorb,
     closest_to_substrate, gas_molecule,
 };
-use sacsim::build::{DEFAULT_VACUUM, Model, ModelSpec, PRESETS, Preset, build_model};
+use sacsim::model::{DEFAULT_VACUUM, Model, ModelSpec, PRESETS, Preset, build_model};
 use sacsim::structure::{Element, Structure};
 
 use super::{files_in, root, sacsim, sacsim_ok, tempdir};
 
 /// The reference geometry, restated from the literature (see the module
-/// docs of `sacsim::build::adsorbate`): bonds (i, j, Å), angles (i, vertex,
+/// docs of `sacsim::model::adsorbate`): bonds (i, j, Å), angles (i, vertex,
 /// k, degrees; M = metal), top and bridge distances (Å).
 #[allow(clippy::type_complexity)]
 fn reference(
@@ -410,7 +410,7 @@ fn separated_metals_cannot_be_bridged_but_take_top_adsorbates() {
         ] {
             for &m in &metals {
                 let mut spec = ModelSpec::new(
-                    sacsim::build::Motif::from_name(motif).unwrap(),
+                    sacsim::model::Motif::from_name(motif).unwrap(),
                     metals.clone(),
                 );
                 spec.cell = spec.cell.with_size(cell.0, cell.1);

@@ -2,7 +2,7 @@
 //! lengths (unrelaxed, a = 2.46 Å), no clashes, periodic-image distances.
 
 use sacsim::analysis::neighbors::min_distance;
-use sacsim::build::{GrapheneCell, ModelSpec, Motif, PRESETS, Preset, build_model};
+use sacsim::model::{GrapheneCell, ModelSpec, Motif, PRESETS, Preset, build_model};
 use sacsim::structure::{Element, Structure};
 
 /// Unrelaxed M-N distance for a metal at a removed-bond midpoint:
@@ -59,7 +59,7 @@ fn every_preset_has_the_paper_geometry() {
         let closest = min_distance(s).unwrap().distance;
         assert!(closest >= 1.3, "{}: atoms {closest} Å apart", preset.name);
         assert!(
-            sacsim::build::site_image_distance(s) >= 12.0,
+            sacsim::model::site_image_distance(s) >= 12.0,
             "{}",
             preset.name
         );

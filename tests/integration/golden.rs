@@ -1,7 +1,7 @@
 //! The committed reference models in `structures/` are exactly what the
 //! tool writes today.
 
-use sacsim::build::{ModelSpec, PRESETS, build_model};
+use sacsim::model::{ModelSpec, PRESETS, build_model};
 
 use super::{files_in, root, sacsim_ok, tempdir};
 

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use sacsim::build::{ModelSpec, PRESETS, build_model};
+use sacsim::model::{ModelSpec, PRESETS, build_model};
 
 use super::{root, sacsim_ok, tempdir};
 

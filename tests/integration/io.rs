@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use sacsim::build::{ModelSpec, PRESETS, build_model};
 use sacsim::io::{poscar, xyz};
+use sacsim::model::{ModelSpec, PRESETS, build_model};
 use sacsim::structure::{Atom, Element, Lattice, Structure};
 
 fn p() -> &'static Path {

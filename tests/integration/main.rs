@@ -7,6 +7,7 @@ mod dataset;
 mod detect;
 mod geometry;
 mod golden;
+#[cfg(feature = "interop")]
 mod interop;
 mod io;
 mod run;

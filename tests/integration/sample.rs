@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use sacsim::build::Motif;
-use sacsim::build::sample::{PlacementMode, Sample, SampleSpec, Support, build_sample, parse_mix};
+use sacsim::model::Motif;
+use sacsim::model::sample::{PlacementMode, Sample, SampleSpec, Support, build_sample, parse_mix};
 use sacsim::structure::{Element, Structure};
 
 use super::{files_in, sacsim, sacsim_ok, tempdir};
@@ -103,7 +103,7 @@ fn every_metal_has_its_motif_coordination_and_tags() {
     assert!(
         s.sites
             .iter()
-            .any(|x| x.face == sacsim::build::sample::Face::Bottom)
+            .any(|x| x.face == sacsim::model::sample::Face::Bottom)
     );
     for site in &s.sites {
         for m in &site.metals {
@@ -143,7 +143,7 @@ fn site_count_and_mix_are_exact() {
     for site in &s.sites {
         *counts.entry(site.kind.as_str()).or_default() += 1;
     }
-    for entry in parse_mix(sacsim::build::sample::DEFAULT_MIX).unwrap() {
+    for entry in parse_mix(sacsim::model::sample::DEFAULT_MIX).unwrap() {
         let got = counts[entry.kind.name.as_str()] as f64;
         assert!(
             (got - entry.fraction * n).abs() <= 1.0,

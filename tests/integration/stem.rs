@@ -2,7 +2,7 @@
 //! published cross sections, and the physics of the incoherent model.
 
 use nalgebra::Vector3;
-use sacsim::stem::image::{FineImage, Imaging, Scan, simulate};
+use sacsim::stem::incoherent::{FineImage, Imaging, Scan, simulate};
 use sacsim::stem::noise::{Acquisition, acquire};
 use sacsim::stem::scattering::{CrossSectionModel, Detector, cross_section};
 use sacsim::structure::{Atom, Element, Lattice, Structure};
@@ -202,7 +202,7 @@ fn image_is_linear_in_atoms_and_integrates_to_the_cross_sections() {
         assert!((ab.data[k] - a.data[k] - b.data[k]).abs() < 1e-5 * peak);
     }
     // ∫ I dA = Σ σ: the image holds exactly the scattered fraction.
-    let sigma = |e| sacsim::stem::image::cached_cross_section(e, &imaging);
+    let sigma = |e| sacsim::stem::incoherent::cached_cross_section(e, &imaging);
     let total: f64 = ab.data.iter().map(|&v| v as f64).sum::<f64>() * ab.pixel[0] * ab.pixel[1];
     let want = sigma(Element::CO) + sigma(Element::MN) + sigma(Element::C);
     assert!((total / want - 1.0).abs() < 1e-3, "{total} vs {want}");

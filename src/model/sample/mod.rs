@@ -4,7 +4,7 @@
 //! every site.
 //!
 //! ```
-//! use sacsim::build::sample::{SampleSpec, build_sample};
+//! use sacsim::model::sample::{SampleSpec, build_sample};
 //!
 //! let spec = SampleSpec { size_nm: [5.0, 5.0], density: 0.4, seed: 7, ..SampleSpec::default() };
 //! let sample = build_sample(&spec).unwrap();
@@ -38,10 +38,10 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::build::{
+use crate::error::{Error, Result};
+use crate::model::{
     DEFAULT_A, DEFAULT_MN3_DISTANCE, GrapheneCell, Motif, SitePlacement, resolve_site,
 };
-use crate::error::{Error, Result};
 use crate::structure::{Atom, Element, Lattice, Structure};
 
 use doping::SheetState;

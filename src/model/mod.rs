@@ -2,18 +2,18 @@
 
 pub mod adsorbate;
 mod graphene;
-mod model;
 mod motif;
 mod preset;
 pub mod sample;
 mod site;
+mod slab;
 
 pub use adsorbate::{Adsorbate, AdsorbateSpec, BindingSite, Reaction};
 pub use graphene::{CellShape, DEFAULT_A, DEFAULT_VACUUM, GrapheneCell, Site, Sublattice};
-pub use model::{
-    DEFAULT_FREE_SHELLS, DEFAULT_MN3_DISTANCE, MIN_SITE_IMAGE_DISTANCE, Model, ModelSpec,
-    bonded_shells, build_model, site_image_distance,
-};
 pub use motif::{Motif, Placement, Recipe};
 pub use preset::{PRESETS, Preset};
 pub use site::{ResolvedSite, SitePlacement, resolve_site};
+pub use slab::{
+    DEFAULT_FREE_SHELLS, DEFAULT_MN3_DISTANCE, MIN_SITE_IMAGE_DISTANCE, Model, ModelSpec,
+    bonded_shells, build_model, site_image_distance,
+};

@@ -22,7 +22,7 @@ use nalgebra::Vector3;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::build::{GrapheneCell, ResolvedSite, SitePlacement, resolve_site};
+use crate::model::{GrapheneCell, ResolvedSite, SitePlacement, resolve_site};
 
 use super::kind::SiteKind;
 

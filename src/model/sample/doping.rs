@@ -15,7 +15,7 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::build::GrapheneCell;
+use crate::model::GrapheneCell;
 
 /// What was made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

@@ -20,8 +20,8 @@
 
 use serde::Serialize;
 
-use crate::build::{Motif, Preset};
 use crate::error::{Error, Result};
+use crate::model::{Motif, Preset};
 use crate::structure::Element;
 
 /// A motif with its metals.

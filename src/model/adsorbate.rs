@@ -400,7 +400,7 @@ pub fn adsorb(slab: &Structure, spec: &AdsorbateSpec, vacuum: f64) -> Result<Str
     }
 
     // Grow c so that `vacuum` Å stays empty above the adsorbate.
-    super::model::centre_in_vacuum(&mut out, vacuum);
+    super::slab::centre_in_vacuum(&mut out, vacuum);
 
     let (i, j, d) = closest_to_substrate(&out, first);
     if d < MIN_SUBSTRATE_DISTANCE {
