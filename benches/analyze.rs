@@ -5,8 +5,8 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sacsim::analysis::pairstats::{PairSettings, analyze};
-use sacsim::analysis::positions::{Positions, Region};
+use sacsim::analysis::pairstats::{AnalyzeConfig, analyze};
+use sacsim::structure::{Positions, Region};
 
 fn pair_statistics(c: &mut Criterion) {
     let mut group = c.benchmark_group("analyze");
@@ -24,7 +24,7 @@ fn pair_statistics(c: &mut Criterion) {
             dims: 2,
             source: "bench".into(),
         };
-        let settings = PairSettings {
+        let settings = AnalyzeConfig {
             bootstrap: 0,
             ..Default::default()
         };

@@ -33,8 +33,8 @@ fn preset_model(c: &mut Criterion) {
 
 /// The full CO2RR series of all six presets with bridges (in memory).
 fn co2rr_series(c: &mut Criterion) {
-    use sacsim::export::series::{SeriesSpec, build_series};
     use sacsim::model::{DEFAULT_FREE_SHELLS, PRESETS, Reaction};
+    use sacsim::output::series::{SeriesSpec, build_series};
     let spec = SeriesSpec {
         presets: PRESETS.iter().map(|p| p.name.to_string()).collect(),
         reaction: Reaction::Co2rr,

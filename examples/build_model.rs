@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         s.len(),
         s.distance(m[0], m[1])
     );
-    std::fs::write("POSCAR", Format::Poscar.to_string(s))?;
+    std::fs::write("POSCAR", Format::Poscar.render(s))?;
     println!("wrote POSCAR");
     Ok(())
 }

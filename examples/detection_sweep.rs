@@ -12,14 +12,14 @@
 //! paper's mix, 80 kV, 30 mrad, 0.1 Å pixels, three seeds per point.
 
 use plotters::prelude::*;
-use sacsim::analysis::detect::{DetectSettings, detect};
+use sacsim::analysis::detect::{DetectConfig, detect};
 use sacsim::analysis::evaluate::evaluate;
-use sacsim::analysis::pairstats::{PairSettings, analyze};
-use sacsim::analysis::positions::{Positions, Region};
+use sacsim::analysis::pairstats::{AnalyzeConfig, analyze};
 use sacsim::model::sample::{SampleSpec, Support, build_sample};
 use sacsim::stem::acquire_image;
 use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
+use sacsim::structure::{Positions, Region};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args()
@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let doses = [1e3, 3e3, 1e4, 3e4, 1e5, 1e6];
     let supports = [0.0, 2.0, 5.0];
     let imaging = Imaging::default_80kv();
-    let quiet = PairSettings {
+    let quiet = AnalyzeConfig {
         bootstrap: 0,
         gr_max_nm: Some(0.5),
         ..Default::default()
@@ -75,7 +75,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     &acq,
                 )?;
                 let img = &sim.image;
-                let found = detect(&img.data, img.nx, img.ny, &DetectSettings::new(img.pixel))?;
+                let found = detect(
+                    &img.data,
+                    img.frame.nx(),
+                    img.frame.ny(),
+                    &DetectConfig::new(img.frame.pixel),
+                )?;
                 let [bx, by] = sample.box_angstrom;
                 let region = Region::Periodic {
                     size: [bx, by, 0.0],
@@ -135,7 +140,7 @@ fn plot(
     supports: &[f64],
     rows: &[(f64, f64, f64, f64, f64)],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    sacsim::export::analyze::register_font();
+    sacsim::output::analyze::register_font();
     let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)

@@ -9,9 +9,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use sacsim::analysis::pairstats::{PairSettings, analyze};
-use sacsim::analysis::positions::{LoadOptions, Region, load};
+use sacsim::analysis::pairstats::{AnalyzeConfig, analyze};
 use sacsim::analysis::spatial::pairs_within_cells;
+use sacsim::output::load::{LoadOptions, load};
+use sacsim::structure::Region;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -29,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t = Instant::now();
             let s = analyze(
                 &p,
-                &PairSettings {
+                &AnalyzeConfig {
                     bootstrap: 0,
                     ..Default::default()
                 },

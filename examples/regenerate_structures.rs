@@ -13,10 +13,10 @@
 
 use std::path::Path;
 
-use sacsim::export::series::{SeriesSpec, write_series};
-use sacsim::export::{reference_table, write_model};
 use sacsim::io::{Format, incar::Magmoms};
 use sacsim::model::{DEFAULT_FREE_SHELLS, ModelSpec, PRESETS, Reaction, build_model};
+use sacsim::output::series::{SeriesSpec, write_series};
+use sacsim::output::{reference_table, write_model};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("structures");

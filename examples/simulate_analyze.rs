@@ -5,13 +5,13 @@
 //! cargo run --release --example simulate_analyze -- 3e4
 //! ```
 
-use sacsim::analysis::detect::{DetectSettings, detect};
-use sacsim::analysis::pairstats::{PairSettings, analyze};
-use sacsim::analysis::positions::{Positions, Region};
+use sacsim::analysis::detect::{DetectConfig, detect};
+use sacsim::analysis::pairstats::{AnalyzeConfig, analyze};
 use sacsim::model::sample::{SampleSpec, Support, build_sample};
 use sacsim::stem::acquire_image;
 use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
+use sacsim::structure::{Positions, Region};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dose: f64 = std::env::args().nth(1).map_or(Ok(1e5), |s| s.parse())?;
@@ -42,7 +42,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let img = &sim.image;
-    let found = detect(&img.data, img.nx, img.ny, &DetectSettings::new(img.pixel))?;
+    let found = detect(
+        &img.data,
+        img.frame.nx(),
+        img.frame.ny(),
+        &DetectConfig::new(img.frame.pixel),
+    )?;
     let [bx, by] = sample.box_angstrom;
     let region = Region::Periodic {
         size: [bx, by, 0.0],
@@ -69,8 +74,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect(),
     );
     let (d, t) = (
-        analyze(&detected, &PairSettings::default())?,
-        analyze(&truth, &PairSettings::default())?,
+        analyze(&detected, &AnalyzeConfig::default())?,
+        analyze(&truth, &AnalyzeConfig::default())?,
     );
     println!(
         "dose {dose:.0e} e/Å²: {} of {} metals found",

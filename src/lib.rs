@@ -18,14 +18,17 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod config;
 pub mod dataset;
 pub mod error;
-pub mod export;
+pub mod fft;
 pub mod io;
 pub mod model;
+pub mod output;
 pub mod run;
 pub mod stem;
 pub mod structure;
+pub mod values;
 
 pub use error::{Error, Result};
-pub use structure::{Atom, Element, Lattice, Structure};
+pub use structure::{Atom, Element, ImageFrame, Lattice, Structure};

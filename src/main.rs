@@ -1,7 +1,37 @@
-//! The `sacsim` command line. Exit codes: 0 success, 1 error, 2 bad usage.
+//! The `sacsim` command line: parse, dispatch, map errors to exit codes.
+//! Exit codes: 0 success, 1 runtime error (files, I/O), 2 bad usage (a
+//! flag, a value or a request that cannot be run).
 
 mod cli;
 
-fn main() -> std::process::ExitCode {
-    cli::main()
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli::usage_error(e),
+    };
+    let result = match cli.command {
+        Command::Build(args) => cli::build::run(*args),
+        Command::Series(args) => cli::series::run(args),
+        Command::Inspect(args) => cli::inspect::run(args),
+        Command::Sample(args) => cli::sample::run(*args),
+        Command::Simulate(args) => cli::simulate::run(*args),
+        Command::Analyze(args) => cli::analyze::run(*args),
+        Command::Detect(args) => cli::detect::run(*args),
+        Command::Evaluate(args) => cli::evaluate::run(args),
+        Command::Dataset(args) => cli::dataset::run(*args),
+        Command::Run(args) => cli::study::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sacsim: {e:#}");
+            ExitCode::from(cli::exit_code(&e))
+        }
+    }
 }

@@ -22,40 +22,54 @@
 
 use rayon::prelude::*;
 use rustfft::num_complex::Complex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::stem::fft::Fft2;
-use crate::structure::Element;
+use crate::fft::Fft2;
+use crate::structure::{Element, ImageFrame};
+use crate::values::Pair;
 
-/// Detection settings (Å where not stated).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct DetectSettings {
-    /// Pixel size (Å) along x and y; required.
-    pub pixel_size: [f64; 2],
+/// Detection settings (Å where not stated): the flags of `sacsim detect`
+/// and the `[detect]` table of the study TOML. The pixel size and origin
+/// are not settings: they come with the image ([`ImageFrame`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectConfig {
     /// Smoothing σ (Å), about the probe's.
+    #[serde(rename = "smoothing_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().smoothing)]
     pub smoothing: f64,
     /// Background σ (Å).
+    #[serde(rename = "background_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().background)]
     pub background: f64,
     /// Minimum separation of two detections (Å).
+    #[serde(rename = "min_separation_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().min_separation)]
     pub min_separation: f64,
-    /// Threshold in units of the robust noise σ.
+    /// Detection threshold in units of the robust noise σ.
+    #[arg(long, value_name = "SIGMA", default_value_t = DetectConfig::default().threshold)]
     pub threshold: f64,
-    /// Half-width of the refinement window (Å).
+    /// Half-width of the sub-pixel refinement window (Å).
+    #[serde(rename = "refine_radius_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().refine_radius)]
     pub refine_radius: f64,
     /// Radius of the intensity integration (Å).
+    #[serde(rename = "integration_radius_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().integration_radius)]
     pub integration_radius: f64,
     /// Border excluded from detection (Å).
+    #[serde(rename = "edge_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().edge)]
     pub edge: f64,
-    /// Two elements (lighter, heavier) to assign by intensity.
-    pub elements: Option<[Element; 2]>,
+    /// Assign two elements by intensity, lighter,heavier (e.g. Mn,Co).
+    #[arg(long, value_name = "LIGHT,HEAVY")]
+    pub elements: Option<Pair<Element>>,
 }
 
-impl DetectSettings {
-    /// Defaults for a pixel size (Å).
-    pub fn new(pixel_size: [f64; 2]) -> DetectSettings {
-        DetectSettings {
-            pixel_size,
+impl Default for DetectConfig {
+    fn default() -> DetectConfig {
+        DetectConfig {
             smoothing: 0.3,
             background: 10.0,
             min_separation: 1.5,
@@ -66,19 +80,17 @@ impl DetectSettings {
             elements: None,
         }
     }
+}
 
+impl DetectConfig {
     fn validate(&self) -> Result<()> {
-        if !self.pixel_size.iter().all(|p| *p > 0.0 && p.is_finite()) {
-            return Err(Error::invalid(
-                "--pixel-size",
-                format!("{:?} Å; give the image's pixel size in Å", self.pixel_size),
-            ));
-        }
         for (name, v) in [
             ("--smoothing", self.smoothing),
             ("--background", self.background),
             ("--min-separation", self.min_separation),
             ("--threshold", self.threshold),
+            ("--refine-radius", self.refine_radius),
+            ("--integration-radius", self.integration_radius),
         ] {
             if !(v > 0.0 && v.is_finite()) {
                 return Err(Error::invalid(name, format!("{v}; give a positive value")));
@@ -93,7 +105,7 @@ impl DetectSettings {
 pub struct Detection {
     /// Position in pixels (x, y; pixel centres at integers).
     pub pixel: [f64; 2],
-    /// Position in Å (pixel · pixel size, per axis).
+    /// Position in Å (the image frame's origin + pixel · pixel size).
     pub position: [f64; 2],
     /// Integrated intensity of (image − background) within the radius.
     pub intensity: f64,
@@ -110,10 +122,10 @@ pub struct DetectionResult {
     pub detections: Vec<Detection>,
     /// Robust noise σ of the signal image.
     pub noise_sigma: f64,
-    /// Image width and height (pixels).
-    pub shape: [usize; 2],
+    /// The image's frame: positions are in its coordinates.
+    pub frame: ImageFrame,
     /// Settings used.
-    pub settings: DetectSettings,
+    pub settings: DetectConfig,
 }
 
 /// Gaussian transfer function exp(−2π² σ² k²), σ in pixels, k in 1/pixel.
@@ -141,9 +153,10 @@ fn median_of(values: impl Iterator<Item = f32>) -> f64 {
     *v.select_nth_unstable_by(mid, f32::total_cmp).1 as f64
 }
 
-/// Detect atoms in a row-major nx x ny image.
-pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result<DetectionResult> {
+/// Detect atoms in a row-major image placed by `frame`.
+pub fn detect(image: &[f32], frame: &ImageFrame, s: &DetectConfig) -> Result<DetectionResult> {
     s.validate()?;
+    let [nx, ny] = frame.shape;
     if nx < 8 || ny < 8 || image.len() != nx * ny {
         return Err(Error::invalid(
             "IMAGE",
@@ -152,7 +165,7 @@ pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result
     }
     // Filters and distances in pixels use the mean pixel size (images are
     // near-square); positions use the exact per-axis sizes.
-    let [pxx, pxy] = s.pixel_size;
+    let [pxx, pxy] = frame.pixel;
     let px = (pxx + pxy) / 2.0;
     let fft = Fft2::new(nx, ny);
     let spectrum = fft.forward(image.to_vec());
@@ -281,20 +294,20 @@ pub fn detect(image: &[f32], nx: usize, ny: usize, s: &DetectSettings) -> Result
             }
             Some(Detection {
                 pixel: [x, y],
-                position: [x * pxx, y * pxy],
+                position: frame.to_angstrom([x, y]),
                 intensity: total,
                 snr: peak / sigma,
                 element: None,
             })
         })
         .collect();
-    if let Some(pair) = s.elements {
+    if let Some(Pair(pair)) = s.elements {
         assign_elements(&mut detections, pair);
     }
     Ok(DetectionResult {
         detections,
         noise_sigma: sigma,
-        shape: [nx, ny],
+        frame: *frame,
         settings: *s,
     })
 }

@@ -9,9 +9,9 @@ use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 use serde::Serialize;
 
-use super::positions::Positions;
 use super::spatial::NeighborIndex;
 use crate::error::{Error, Result};
+use crate::structure::Positions;
 
 /// The scores.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -186,7 +186,7 @@ pub fn evaluate(detections: &Positions, truth: &Positions, radius: f64) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::positions::Region;
+    use crate::structure::Region;
 
     fn pos(points: &[[f64; 2]]) -> Positions {
         Positions {

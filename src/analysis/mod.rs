@@ -6,5 +6,4 @@ pub mod evaluate;
 pub mod inspect;
 pub mod neighbors;
 pub mod pairstats;
-pub mod positions;
 pub mod spatial;

@@ -23,42 +23,53 @@ use std::collections::BTreeMap;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::positions::{Positions, Region};
 use super::spatial::{Grid2, Hit, NeighborIndex, Pairs};
 use crate::error::{Error, Result};
+use crate::structure::{Positions, Region};
+use crate::values::Pair;
 
 /// Points above which intervals use normal approximations.
 const BOOTSTRAP_LIMIT: usize = 20_000;
 
-/// Analysis settings (nm).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PairSettings {
-    /// Histogram bin (nm).
+/// Pair-statistics settings (nm): the flags of `sacsim analyze` and the
+/// `[analyze]` table of the study TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyzeConfig {
+    /// NN histogram bin (nm).
+    #[arg(long = "bin", value_name = "NM", default_value_t = AnalyzeConfig::default().bin_nm)]
     pub bin_nm: f64,
-    /// Pair window [min, max] (nm).
-    pub window_nm: [f64; 2],
-    /// Group cutoff (nm); default: the window's upper bound.
+    /// Pair window min,max (nm).
+    #[arg(long = "pair-window", value_name = "MIN,MAX", default_value_t = AnalyzeConfig::default().window_nm)]
+    pub window_nm: Pair<f64>,
+    /// Group cutoff (nm) [default: the pair window's max].
+    #[arg(long = "group-cutoff", value_name = "NM")]
     pub group_cutoff_nm: Option<f64>,
-    /// Largest r of g(r) (nm); default: 1 nm, at most a quarter of the
-    /// region (half if periodic).
+    /// Largest r of g(r) (nm) [default: 1 nm, at most a quarter of the
+    /// region (half if periodic)].
+    #[arg(long = "gr-max", value_name = "NM")]
     pub gr_max_nm: Option<f64>,
     /// g(r) bin (nm).
+    #[arg(long = "gr-bin", value_name = "NM", default_value_t = AnalyzeConfig::default().gr_bin_nm)]
     pub gr_bin_nm: f64,
-    /// Bootstrap resamples.
+    /// Bootstrap resamples for the 95 % intervals (0: normal approximations).
+    #[arg(long, default_value_t = AnalyzeConfig::default().bootstrap)]
     pub bootstrap: usize,
-    /// Monte-Carlo CSR realisations for an envelope (0 = none).
+    /// CSR realisations for a Monte-Carlo envelope (0: none).
+    #[arg(long = "monte-carlo", default_value_t = AnalyzeConfig::default().monte_carlo)]
     pub monte_carlo: usize,
     /// Seed of the bootstrap and Monte Carlo.
+    #[arg(long, default_value_t = AnalyzeConfig::default().seed)]
     pub seed: u64,
 }
 
-impl Default for PairSettings {
+impl Default for AnalyzeConfig {
     fn default() -> Self {
-        PairSettings {
+        AnalyzeConfig {
             bin_nm: 0.01,
-            window_nm: [0.20, 0.30],
+            window_nm: Pair([0.20, 0.30]),
             group_cutoff_nm: None,
             gr_max_nm: None,
             gr_bin_nm: 0.02,
@@ -172,7 +183,7 @@ pub struct PairStats {
     /// How the intervals were obtained.
     pub interval_method: String,
     /// The settings.
-    pub settings: PairSettings,
+    pub settings: AnalyzeConfig,
 }
 
 /// Per-point NN results.
@@ -473,17 +484,17 @@ fn csr_points(p: &Positions, rng: &mut ChaCha8Rng) -> Positions {
 }
 
 /// The full analysis.
-pub fn analyze(p: &Positions, s: &PairSettings) -> Result<PairStats> {
+pub fn analyze(p: &Positions, s: &AnalyzeConfig) -> Result<PairStats> {
     Ok(analyze_with_neighbours(p, s)?.0)
 }
 
 /// The full analysis and the per-point nearest neighbours it used.
 pub fn analyze_with_neighbours(
     p: &Positions,
-    s: &PairSettings,
+    s: &AnalyzeConfig,
 ) -> Result<(PairStats, NearestNeighbours)> {
     p.validate()?;
-    let [a_nm, b_nm] = s.window_nm;
+    let [a_nm, b_nm] = s.window_nm.0;
     if !(a_nm >= 0.0 && b_nm > a_nm && b_nm.is_finite()) {
         return Err(Error::invalid(
             "--pair-window",
@@ -736,7 +747,7 @@ pub fn analyze_with_neighbours(
             ci_high: median_ci.1 / 10.0,
         },
         mode_nn_nm: mode,
-        window_nm: s.window_nm,
+        window_nm: s.window_nm.0,
         pair_fraction: Estimate {
             value: pf,
             ci_low: pf_ci.0,

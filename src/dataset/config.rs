@@ -1,6 +1,9 @@
-//! The dataset configuration (TOML). Every numeric parameter is a fixed
-//! value or a `[min, max]` range drawn uniformly per image; string
-//! parameters are lists to choose from. Unknown keys are errors.
+//! The dataset configuration (TOML): `[run]` (seed, splits, labels), and
+//! the stage tables `[sample]`, `[imaging]`, `[acquisition]` with every key
+//! of `sacsim sample` / `simulate`, where any value may be a distribution
+//! drawn per image ([`Ranged`]). Keys not given keep the built-in survey
+//! recipe ([`SURVEY_RECIPE`]), then the command's default. Unknown keys
+//! are errors.
 //!
 //! ```toml
 //! [run]
@@ -13,67 +16,35 @@
 //! categories = "element"      # or "element+site" (single / pair)
 //!
 //! [sample]
-//! density = [0.3, 1.2]        # sites per nm²
+//! density_per_nm2 = [0.3, 1.2]
 //! mix = ["l-comn:0.67,co-n4:0.17,mn-n4:0.16"]
-//! placement = ["random"]      # or "clustered"
-//! cluster_fraction = 0.5
-//! support_thickness_nm = [0.0, 5.0]
-//! n_doping_percent = [0.0, 3.0]
+//! placement = ["random", "clustered"]
+//! support = "amorphous"
+//! support_thickness_nm = [0.0, 5.0]   # below 0.05 nm: no support
 //!
 //! [imaging]
 //! shape = [512, 512]
 //! pixel_angstrom = [0.08, 0.12]
-//! kv = 80.0
 //! alpha_mrad = [25.0, 32.0]
-//! detector_mrad = [80.0, 200.0]   # inner, outer (fixed)
 //! defocus_angstrom = [-30.0, 30.0]
-//! source_fwhm_angstrom = [0.0, 0.6]
-//! thermal_angstrom = 0.08
-//! dose_log10 = [4.0, 6.0]         # e/Å², drawn log-uniformly
-//! probe_jitter_angstrom = [0.0, 0.03]
-//! drift_angstrom = [0.0, 2.0]
+//! model = "phase-object"
+//!
+//! [acquisition]
+//! dose_e_per_a2 = { log_uniform = [1e4, 1e6] }
+//! drift_angstrom = [[-1.4, 1.4], [-1.4, 1.4]]
 //! ```
+//!
+//! The dataset sets `size_nm` and `seed` of the sample, `window_angstrom`
+//! of the imaging and `seed` of the acquisition itself, per image.
 
-use rand::RngExt;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use toml::Table;
 
+use super::ranged::Ranged;
+use crate::config::{AcquisitionConfig, ImagingConfig, SampleConfig};
 use crate::error::{Error, Result};
-
-/// A fixed number or a uniform range [min, max].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Num {
-    /// Always this value.
-    Fixed(f64),
-    /// Uniform in [min, max].
-    Range([f64; 2]),
-}
-
-impl Num {
-    /// Draw a value.
-    pub fn draw(&self, rng: &mut ChaCha8Rng) -> f64 {
-        match *self {
-            Num::Fixed(v) => v,
-            Num::Range([a, b]) => a + rng.random::<f64>() * (b - a),
-        }
-    }
-
-    fn check(&self, key: &str) -> Result<()> {
-        match *self {
-            Num::Fixed(v) if v.is_finite() => Ok(()),
-            Num::Range([a, b]) if a.is_finite() && b.is_finite() && a <= b => Ok(()),
-            Num::Range([a, b]) => Err(Error::invalid(
-                "--config",
-                format!("{key} = [{a}, {b}]: a range needs min <= max"),
-            )),
-            Num::Fixed(v) => Err(Error::invalid(
-                "--config",
-                format!("{key} = {v}: not a finite number"),
-            )),
-        }
-    }
-}
+use crate::model::sample::Mix;
+use crate::values::Dims;
 
 /// Split fractions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -127,93 +98,66 @@ impl Default for RunConfig {
     }
 }
 
-/// What samples are drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SampleRanges {
-    /// Sites per nm².
-    pub density: Num,
-    /// Mixes to choose from (the `--mix` grammar).
-    pub mix: Vec<String>,
-    /// Placements to choose from: random, clustered.
-    pub placement: Vec<String>,
-    /// Clustered: share of paired sites.
-    pub cluster_fraction: Num,
-    /// Amorphous support thickness (nm); 0 = none.
-    pub support_thickness_nm: Num,
-    /// N doping (at.%).
-    pub n_doping_percent: Num,
-}
+/// The built-in survey recipe: L-Co1Mn1-NC survey images, 512 x 512 px.
+pub const SURVEY_RECIPE: &str = r#"
+[sample]
+density_per_nm2 = [0.3, 1.2]
+placement = ["random"]
+support = "amorphous"
+support_thickness_nm = [0.0, 5.0]
+n_doping_percent = [0.0, 3.0]
 
-impl Default for SampleRanges {
-    fn default() -> Self {
-        SampleRanges {
-            density: Num::Range([0.3, 1.2]),
-            mix: vec![crate::model::sample::DEFAULT_MIX.to_string()],
-            placement: vec!["random".into()],
-            cluster_fraction: Num::Fixed(0.5),
-            support_thickness_nm: Num::Range([0.0, 5.0]),
-            n_doping_percent: Num::Range([0.0, 3.0]),
-        }
-    }
-}
+[imaging]
+shape = [512, 512]
+pixel_angstrom = [0.08, 0.12]
+alpha_mrad = [25.0, 32.0]
+defocus_angstrom = [-30.0, 30.0]
+source_size_angstrom = [0.0, 0.6]
 
-/// What imaging conditions are drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ImagingRanges {
-    /// Image size in pixels (x, y).
-    pub shape: [usize; 2],
-    /// Pixel size (Å).
-    pub pixel_angstrom: Num,
-    /// Voltage (kV).
-    pub kv: Num,
-    /// Convergence semi-angle (mrad).
-    pub alpha_mrad: Num,
-    /// Detector inner, outer (mrad).
-    pub detector_mrad: [f64; 2],
-    /// Defocus (Å, positive underfocus).
-    pub defocus_angstrom: Num,
-    /// Source FWHM (Å).
-    pub source_fwhm_angstrom: Num,
-    /// Thermal rms (Å).
-    pub thermal_angstrom: Num,
-    /// log10 of the dose (e/Å²).
-    pub dose_log10: Num,
-    /// Probe jitter rms (Å).
-    pub probe_jitter_angstrom: Num,
-    /// Drift over the frame (Å), random direction.
-    pub drift_angstrom: Num,
-}
+[acquisition]
+dose_e_per_a2 = { log_uniform = [1e4, 1e6] }
+probe_jitter_angstrom = [0.0, 0.03]
+drift_angstrom = [[-1.4, 1.4], [-1.4, 1.4]]
+"#;
 
-impl Default for ImagingRanges {
-    fn default() -> Self {
-        ImagingRanges {
-            shape: [512, 512],
-            pixel_angstrom: Num::Range([0.08, 0.12]),
-            kv: Num::Fixed(80.0),
-            alpha_mrad: Num::Range([25.0, 32.0]),
-            detector_mrad: [80.0, 200.0],
-            defocus_angstrom: Num::Range([-30.0, 30.0]),
-            source_fwhm_angstrom: Num::Range([0.0, 0.6]),
-            thermal_angstrom: Num::Fixed(0.08),
-            dose_log10: Num::Range([4.0, 6.0]),
-            probe_jitter_angstrom: Num::Range([0.0, 0.03]),
-            drift_angstrom: Num::Range([0.0, 2.0]),
-        }
-    }
-}
+/// Keys each image sets itself.
+const OWNED: [(&str, &[&str]); 3] = [
+    ("sample", &["size_nm", "seed"]),
+    ("imaging", &["window_angstrom"]),
+    ("acquisition", &["seed"]),
+];
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetConfig {
     /// Run-wide settings.
     pub run: RunConfig,
-    /// Sample ranges.
-    pub sample: SampleRanges,
-    /// Imaging ranges.
-    pub imaging: ImagingRanges,
+    /// What samples are drawn from.
+    pub sample: Ranged<SampleConfig>,
+    /// What imaging conditions are drawn from.
+    pub imaging: Ranged<ImagingConfig>,
+    /// What acquisitions are drawn from.
+    pub acquisition: Ranged<AcquisitionConfig>,
+}
+
+/// The file as written, before the stage tables are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    run: RunConfig,
+    #[serde(default)]
+    sample: Table,
+    #[serde(default)]
+    imaging: Table,
+    #[serde(default)]
+    acquisition: Table,
+}
+
+impl Default for DatasetConfig {
+    fn default() -> DatasetConfig {
+        DatasetConfig::from_toml("", "the built-in recipe").expect("the survey recipe is valid")
+    }
 }
 
 /// Valid label kinds.
@@ -222,14 +166,55 @@ pub const LABELS: [&str; 5] = ["coco", "yolo", "heatmap", "mask", "csv"];
 impl DatasetConfig {
     /// Parse TOML text (`source` names it in errors).
     pub fn from_toml(text: &str, source: &str) -> Result<DatasetConfig> {
-        let c: DatasetConfig = toml::from_str(text).map_err(|e| {
-            Error::invalid(
-                "--config",
-                format!("{source}: {}", e.to_string().trim().replace('\n', " ")),
-            )
-        })?;
+        let parse = |text: &str| -> Result<RawConfig> {
+            toml::from_str(text).map_err(|e: toml::de::Error| {
+                Error::invalid(
+                    "--config",
+                    format!("{source}: {}", e.to_string().trim().replace('\n', " ")),
+                )
+            })
+        };
+        let recipe = parse(SURVEY_RECIPE)?;
+        let user = parse(text)?;
+        let merged = |mut base: Table, over: Table| {
+            base.extend(over);
+            base
+        };
+        let owned = |section: &str| {
+            OWNED
+                .iter()
+                .find(|o| o.0 == section)
+                .map_or(&[][..], |o| o.1)
+        };
+        let c = DatasetConfig {
+            run: user.run,
+            sample: Ranged::new(
+                "sample",
+                merged(recipe.sample, user.sample),
+                owned("sample"),
+            )?,
+            imaging: Ranged::new(
+                "imaging",
+                merged(recipe.imaging, user.imaging),
+                owned("imaging"),
+            )?,
+            acquisition: Ranged::new(
+                "acquisition",
+                merged(recipe.acquisition, user.acquisition),
+                owned("acquisition"),
+            )?,
+        };
         c.validate()?;
         Ok(c)
+    }
+
+    /// Every mix the samples are drawn from.
+    pub fn mixes(&self) -> Result<Vec<Mix>> {
+        let texts = self.sample.choices("mix");
+        if texts.is_empty() {
+            return Ok(vec![SampleConfig::default().mix]);
+        }
+        texts.iter().map(|t| t.parse()).collect()
     }
 
     /// Check ranges, names and fractions.
@@ -268,49 +253,31 @@ impl DatasetConfig {
                 ),
             ));
         }
-        if self.sample.mix.is_empty() || self.sample.placement.is_empty() {
-            return Err(Error::invalid(
-                "--config",
-                "sample.mix and sample.placement need at least one entry",
-            ));
-        }
-        for m in &self.sample.mix {
-            crate::model::sample::parse_mix(m)?;
-        }
-        for p in &self.sample.placement {
-            if p != "random" && p != "clustered" {
+        for (key, v) in [
+            ("run.box_angstrom", self.run.box_angstrom),
+            ("run.heatmap_sigma_px", self.run.heatmap_sigma_px),
+            ("run.mask_radius_angstrom", self.run.mask_radius_angstrom),
+        ] {
+            if !(v > 0.0 && v.is_finite()) {
                 return Err(Error::invalid(
                     "--config",
-                    format!("sample.placement: '{p}'; valid: random, clustered"),
+                    format!("{key} = {v}: give a positive number"),
                 ));
             }
         }
-        let i = &self.imaging;
-        if i.shape[0] < 16 || i.shape[1] < 16 || i.shape[0] > 8192 || i.shape[1] > 8192 {
-            return Err(Error::invalid(
-                "--config",
-                format!("imaging.shape {:?}: 16-8192 pixels per side", i.shape),
-            ));
-        }
-        for (k, n) in [
-            ("sample.density", &self.sample.density),
-            ("sample.cluster_fraction", &self.sample.cluster_fraction),
-            (
-                "sample.support_thickness_nm",
-                &self.sample.support_thickness_nm,
-            ),
-            ("sample.n_doping_percent", &self.sample.n_doping_percent),
-            ("imaging.pixel_angstrom", &i.pixel_angstrom),
-            ("imaging.kv", &i.kv),
-            ("imaging.alpha_mrad", &i.alpha_mrad),
-            ("imaging.defocus_angstrom", &i.defocus_angstrom),
-            ("imaging.source_fwhm_angstrom", &i.source_fwhm_angstrom),
-            ("imaging.thermal_angstrom", &i.thermal_angstrom),
-            ("imaging.dose_log10", &i.dose_log10),
-            ("imaging.probe_jitter_angstrom", &i.probe_jitter_angstrom),
-            ("imaging.drift_angstrom", &i.drift_angstrom),
-        ] {
-            n.check(k)?;
+        let shape = self.imaging.table().get("shape");
+        let pixels = shape.and_then(|v| Dims::<usize>::deserialize(v.clone()).ok());
+        match pixels {
+            Some(Dims([x, y])) if (16..=8192).contains(&x) && (16..=8192).contains(&y) => {}
+            _ => {
+                return Err(Error::invalid(
+                    "--config",
+                    format!(
+                        "imaging.shape {}: give [NX, NY] with 16-8192 pixels per side",
+                        shape.map_or("missing".into(), |v| v.to_string())
+                    ),
+                ));
+            }
         }
         Ok(())
     }

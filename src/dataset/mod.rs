@@ -23,6 +23,9 @@
 //! built only from per-image files, so the result equals the unsharded run.
 
 pub mod config;
+mod ranged;
+
+pub use ranged::Ranged;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -34,18 +37,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::config::{AcquisitionConfig, ImagingConfig, SampleConfig};
 use crate::error::{Error, Result};
 use crate::io::raster::png16;
 use crate::io::write_atomic;
-use crate::model::sample::{PlacementMode, SampleSpec, Support, build_sample, parse_mix};
+use crate::model::sample::build_sample;
 use crate::stem::acquire_image;
-use crate::stem::incoherent::{Imaging, Scan};
-use crate::stem::noise::Acquisition;
-use crate::stem::optics::Aberrations;
-use crate::stem::probe::Probe;
-use crate::stem::scattering::{CrossSectionModel, Detector};
 use crate::stem::truth::truth_atoms;
 use crate::structure::Element;
+use crate::values::{Dims, Rect, Shard, angstrom_to_nm};
 
 use config::DatasetConfig;
 
@@ -59,9 +59,9 @@ pub struct Run {
     pub config: DatasetConfig,
     /// Number of images of the whole run.
     pub count: usize,
-    /// This process's shard (index, total).
+    /// This process's shard.
     #[serde(skip)]
-    pub shard: (usize, usize),
+    pub shard: Shard,
 }
 
 /// One image's category set: (element, site type) -> id from 1.
@@ -74,10 +74,8 @@ impl Categories {
     /// Categories from every metal the mixes can place.
     pub fn of(config: &DatasetConfig) -> Result<Categories> {
         let mut metals = BTreeSet::new();
-        for m in &config.sample.mix {
-            for e in parse_mix(m)? {
-                metals.extend(e.kind.metals);
-            }
+        for m in config.mixes()? {
+            metals.extend(m.metals());
         }
         let by_site = config.run.categories == "element+site";
         let names = metals
@@ -135,14 +133,18 @@ fn stem(k: usize) -> String {
 struct Drawn {
     k: usize,
     split: &'static str,
-    sample: SampleSpec,
-    imaging: Imaging,
-    acquisition: Acquisition,
+    sample: SampleConfig,
+    imaging: ImagingConfig,
+    acquisition: AcquisitionConfig,
     shape: [usize; 2],
     pixel_angstrom: [f64; 2],
     png_scale: crate::io::raster::PngScale,
     metals: usize,
 }
+
+/// Fields smaller than this (Å) are windows of a larger periodic sample,
+/// so no periodic image of the sample shows inside the field.
+const MIN_PERIODIC_FIELD: f64 = 25.0;
 
 /// Generate image k's files in memory: (relative path, bytes), the meta
 /// file last.
@@ -153,95 +155,40 @@ fn render(
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let mut rng = ChaCha8Rng::seed_from_u64(config.run.seed);
     rng.set_stream(k as u64);
-    let (s, i) = (&config.sample, &config.imaging);
-    let pixel = i.pixel_angstrom.draw(&mut rng);
-    let shape = i.shape;
-    let mix = parse_mix(&s.mix[rng.random_range(0..s.mix.len())])?;
-    let placement = match s.placement[rng.random_range(0..s.placement.len())].as_str() {
-        "clustered" => {
-            let fraction = s.cluster_fraction.draw(&mut rng).clamp(0.0, 1.0);
-            PlacementMode::Clustered {
-                fraction,
-                distance: 8.0,
-            }
-        }
-        _ => PlacementMode::Random,
-    };
-    let thickness = s.support_thickness_nm.draw(&mut rng);
-    let spec = SampleSpec {
-        // At least 2.5 nm: smaller fields are windows of a larger sample.
-        size_nm: [
-            (shape[0] as f64 * pixel / 10.0).max(2.5),
-            (shape[1] as f64 * pixel / 10.0).max(2.5),
-        ],
-        density: s.density.draw(&mut rng),
-        mix,
-        placement,
-        n_doping_percent: s.n_doping_percent.draw(&mut rng),
-        support: if thickness > 0.05 {
-            Support::Amorphous {
-                thickness_nm: thickness,
-                density_g_cm3: 2.0,
-            }
-        } else {
-            Support::None
-        },
-        seed: rng.random::<u64>(),
-        ..SampleSpec::default()
-    };
-    let imaging = Imaging {
-        probe: Probe {
-            kv: i.kv.draw(&mut rng),
-            convergence_mrad: i.alpha_mrad.draw(&mut rng),
-            aberrations: Aberrations {
-                c1: -i.defocus_angstrom.draw(&mut rng),
-                ..Default::default()
-            },
-            focal_spread: 0.0,
-            source_fwhm: i.source_fwhm_angstrom.draw(&mut rng),
-        },
-        detector: Detector {
-            inner_mrad: i.detector_mrad[0],
-            outer_mrad: i.detector_mrad[1],
-        },
-        model: CrossSectionModel::PhaseObject,
-        thermal_rms: i.thermal_angstrom.draw(&mut rng),
-        allow_bright_field: false,
-    };
-    let drift = i.drift_angstrom.draw(&mut rng);
-    let theta = rng.random::<f64>() * std::f64::consts::TAU;
-    let acquisition = Acquisition {
-        dose: Some(10f64.powf(i.dose_log10.draw(&mut rng))),
-        probe_jitter: i.probe_jitter_angstrom.draw(&mut rng),
-        drift: [drift * theta.cos(), drift * theta.sin()],
-        seed: rng.random::<u64>(),
-        ..Default::default()
-    };
-    let sample = build_sample(&spec)?;
+    let mut imaging = config.imaging.draw(&mut rng)?;
+    let mut sample = config.sample.draw(&mut rng)?;
+    let mut acquisition = config.acquisition.draw(&mut rng)?;
+    let shape = imaging
+        .shape
+        .map(|d| d.0)
+        .ok_or_else(|| Error::invalid("--config", "imaging.shape: give the image size [NX, NY]"))?;
+    let pixel = imaging.pixel_angstrom;
     let field = [shape[0] as f64 * pixel, shape[1] as f64 * pixel];
-    let window = (field[0] < 24.9 || field[1] < 24.9).then_some([0.0, 0.0, field[0], field[1]]);
+    sample.size_nm = Dims(field.map(|f| angstrom_to_nm(f.max(MIN_PERIODIC_FIELD))));
+    sample.seed = rng.random::<u64>();
+    acquisition.seed = rng.random::<u64>();
+    if field[0] < MIN_PERIODIC_FIELD || field[1] < MIN_PERIODIC_FIELD {
+        imaging.window_angstrom = Some(Rect([0.0, 0.0, field[0], field[1]]));
+    }
+    let built = build_sample(&sample.spec())?;
     let sim = acquire_image(
-        &sample.structure,
-        &imaging,
-        &Scan {
-            pixel,
-            shape: Some(shape),
-            window,
-        },
+        &built.structure,
+        &imaging.imaging()?,
+        &imaging.scan(),
         &acquisition,
     )?;
     let img = &sim.image;
-    let paired: std::collections::HashMap<u32, bool> = sample
+    let paired: std::collections::HashMap<u32, bool> = built
         .sites
         .iter()
         .map(|site| (site.id, site.metals.len() > 1))
         .collect();
-    let truth = truth_atoms(&sample.structure, &sim.clean, false);
+    let truth = truth_atoms(&built.structure, &sim.clean.frame, imaging.all_atoms);
     let split = split_of(config, k);
     let name = stem(k);
     let labels = &config.run.labels;
     let has = |l: &str| labels.iter().any(|x| x == l);
-    let (png, png_scale) = png16(&img.data, img.nx, img.ny);
+    let (png, png_scale) = png16(&img.data, img.frame.nx(), img.frame.ny());
     let mut files = vec![(format!("images/{split}/{name}.png"), png)];
 
     // Exact positions: always written, COCO is assembled from them.
@@ -263,10 +210,10 @@ fn render(
             t.position[1]
         );
     }
-    let (nx, ny) = (img.nx as f64, img.ny as f64);
+    let (nx, ny) = (img.frame.nx() as f64, img.frame.ny() as f64);
     let box_px = [
-        config.run.box_angstrom / img.pixel[0],
-        config.run.box_angstrom / img.pixel[1],
+        config.run.box_angstrom / img.frame.pixel[0],
+        config.run.box_angstrom / img.frame.pixel[1],
     ];
     if has("yolo") {
         let mut y = String::new();
@@ -297,15 +244,15 @@ fn render(
     }
     if has("heatmap") {
         let sigma = config.run.heatmap_sigma_px;
-        let mut h = vec![0f32; img.nx * img.ny];
+        let mut h = vec![0f32; img.frame.nx() * img.frame.ny()];
         let r = (4.0 * sigma).ceil() as i64;
         for t in &truth {
             let (cx, cy) = (t.pixel[0].round() as i64, t.pixel[1].round() as i64);
-            for yy in (cy - r).max(0)..(cy + r + 1).min(img.ny as i64) {
-                for xx in (cx - r).max(0)..(cx + r + 1).min(img.nx as i64) {
+            for yy in (cy - r).max(0)..(cy + r + 1).min(img.frame.ny() as i64) {
+                for xx in (cx - r).max(0)..(cx + r + 1).min(img.frame.nx() as i64) {
                     let d2 = (xx as f64 - t.pixel[0]).powi(2) + (yy as f64 - t.pixel[1]).powi(2);
                     let v = (-d2 / (2.0 * sigma * sigma)).exp() as f32;
-                    let p = &mut h[yy as usize * img.nx + xx as usize];
+                    let p = &mut h[yy as usize * img.frame.nx() + xx as usize];
                     *p = p.max(v);
                 }
             }
@@ -317,12 +264,12 @@ fn render(
             .collect();
         files.push((
             format!("heatmaps/{split}/{name}.png"),
-            png_u16(&levels, img.nx, img.ny),
+            png_u16(&levels, img.frame.nx(), img.frame.ny()),
         ));
     }
     if has("mask") {
-        let rr = config.run.mask_radius_angstrom / img.pixel[0];
-        let mut m = vec![0u8; img.nx * img.ny];
+        let rr = config.run.mask_radius_angstrom / img.frame.pixel[0];
+        let mut m = vec![0u8; img.frame.nx() * img.frame.ny()];
         for t in &truth {
             let cat = categories.id(
                 Element::from_symbol(&t.element)?,
@@ -330,30 +277,30 @@ fn render(
             ) as u8;
             let r = rr.ceil() as i64;
             let (cx, cy) = (t.pixel[0].round() as i64, t.pixel[1].round() as i64);
-            for yy in (cy - r).max(0)..(cy + r + 1).min(img.ny as i64) {
-                for xx in (cx - r).max(0)..(cx + r + 1).min(img.nx as i64) {
+            for yy in (cy - r).max(0)..(cy + r + 1).min(img.frame.ny() as i64) {
+                for xx in (cx - r).max(0)..(cx + r + 1).min(img.frame.nx() as i64) {
                     if (xx as f64 - t.pixel[0]).powi(2) + (yy as f64 - t.pixel[1]).powi(2)
                         <= rr * rr
                     {
-                        m[yy as usize * img.nx + xx as usize] = cat;
+                        m[yy as usize * img.frame.nx() + xx as usize] = cat;
                     }
                 }
             }
         }
         files.push((
             format!("masks/{split}/{name}.png"),
-            png_u8(&m, img.nx, img.ny),
+            png_u8(&m, img.frame.nx(), img.frame.ny()),
         ));
     }
     files.push((format!("positions/{split}/{name}.csv"), pos.into_bytes()));
     let drawn = Drawn {
         k,
         split,
-        sample: spec,
+        sample,
         imaging,
         acquisition,
         shape,
-        pixel_angstrom: img.pixel,
+        pixel_angstrom: img.frame.pixel,
         png_scale,
         metals: truth.len(),
     };
@@ -440,7 +387,10 @@ pub trait Progress: Sync {
 /// images generated in this call.
 pub fn generate(run: &Run, dir: &Path, force: bool, progress: &dyn Progress) -> Result<usize> {
     run.config.validate()?;
-    let (index, total) = run.shard;
+    let Shard {
+        index,
+        count: total,
+    } = run.shard;
     if total == 0 || index >= total {
         return Err(Error::invalid(
             "--shard",
@@ -626,7 +576,12 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<usize> {
     }
     let value: serde_json::Value = serde_json::from_str(&params)
         .map_err(|e| Error::invalid("merge", format!("{}: {e}", params_path.display())))?;
-    let config: DatasetConfig = serde_json::from_value(value["config"].clone())
+    let config = toml::to_string(&value["config"])
+        .map_err(|e| e.to_string())
+        .and_then(|text| {
+            DatasetConfig::from_toml(&text, &params_path.display().to_string())
+                .map_err(|e| e.to_string())
+        })
         .map_err(|e| Error::invalid("merge", format!("{}: {e}", params_path.display())))?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     write(out, "params.json", params.as_bytes())?;

@@ -12,6 +12,7 @@
 
 pub mod cif;
 pub mod incar;
+pub mod points;
 pub mod poscar;
 pub mod raster;
 pub(crate) mod text;
@@ -34,6 +35,14 @@ pub enum Format {
     /// Crystallographic Information File.
     Cif,
 }
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+crate::values::named_value!(Format);
 
 impl Format {
     /// Every format, in the order sacsim writes them.
@@ -108,7 +117,7 @@ impl Format {
     }
 
     /// The structure as file contents.
-    pub fn to_string(self, structure: &Structure) -> String {
+    pub fn render(self, structure: &Structure) -> String {
         match self {
             Format::Poscar => poscar::to_string(structure),
             Format::Xyz => xyz::to_string(structure),
@@ -152,7 +161,7 @@ pub fn read_structure(path: &Path) -> Result<Structure> {
 
 /// Write a structure in the given format (atomically).
 pub fn write_structure(path: &Path, structure: &Structure, format: Format) -> Result<()> {
-    write_atomic(path, format.to_string(structure).as_bytes())
+    write_atomic(path, format.render(structure).as_bytes())
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory

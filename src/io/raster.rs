@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// How a 16-bit PNG maps back to physical values:
 /// value = min + png / 65535 · (max − min).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct PngScale {
     /// The value of PNG level 0.
     pub min: f64,

@@ -547,6 +547,16 @@ impl Reaction {
     }
 }
 
+crate::values::named_value!(Reaction, Adsorbate);
+crate::values::serde_as_text!(Reaction);
+
+impl std::str::FromStr for AdsorbateSpec {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<AdsorbateSpec> {
+        AdsorbateSpec::parse(text)
+    }
+}
+
 impl std::fmt::Display for Reaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -200,6 +200,8 @@ impl Motif {
     }
 }
 
+crate::values::named_value!(Motif);
+
 impl std::fmt::Display for Motif {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

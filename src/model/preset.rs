@@ -59,6 +59,15 @@ pub const PRESETS: [Preset; 6] = [
     },
 ];
 
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+crate::values::named_value!(Preset);
+crate::values::serde_as_text!(Preset);
+
 impl Preset {
     /// Look a preset up by name (case-insensitive).
     pub fn from_name(name: &str) -> Result<Preset> {

@@ -31,11 +31,11 @@ use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 use serde::Serialize;
 
-use super::fft::Fft2;
 use super::probe::Probe;
 use super::scattering::{CrossSectionModel, Detector, cross_section};
 use crate::error::{Error, Result};
-use crate::structure::{Element, Structure};
+use crate::fft::Fft2;
+use crate::structure::{Element, ImageFrame, Structure};
 
 /// Default thermal rms displacement per axis (Å).
 pub const DEFAULT_THERMAL_RMS: f64 = 0.08;
@@ -171,17 +171,11 @@ pub struct Scan {
     pub window: Option<[f64; 4]>,
 }
 
-/// A simulated image.
+/// A simulated image: values with the frame that places them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
-    /// Pixels along x.
-    pub nx: usize,
-    /// Pixels along y.
-    pub ny: usize,
-    /// Pixel size (Å) along x and y.
-    pub pixel: [f64; 2],
-    /// Position (Å) of pixel (0, 0).
-    pub origin: [f64; 2],
+    /// Origin, pixel size and shape.
+    pub frame: ImageFrame,
     /// Row-major values `[iy * nx + ix]`.
     pub data: Vec<f32>,
 }
@@ -189,15 +183,7 @@ pub struct Image {
 impl Image {
     /// Value at pixel (ix, iy).
     pub fn at(&self, ix: usize, iy: usize) -> f32 {
-        self.data[iy * self.nx + ix]
-    }
-
-    /// Pixel coordinates (fractional) of a position in Å.
-    pub fn to_pixel(&self, x: f64, y: f64) -> [f64; 2] {
-        [
-            (x - self.origin[0]) / self.pixel[0],
-            (y - self.origin[1]) / self.pixel[1],
-        ]
+        self.data[iy * self.frame.nx() + ix]
     }
 }
 
@@ -231,13 +217,14 @@ impl FineImage {
             .map(|(ix, iy)| self.data[(oy + iy * s) * self.nx + ox + ix * s])
             .collect();
         Image {
-            nx,
-            ny,
-            pixel: [self.h[0] * s as f64, self.h[1] * s as f64],
-            origin: [
-                self.origin[0] + ox as f64 * self.h[0],
-                self.origin[1] + oy as f64 * self.h[1],
-            ],
+            frame: ImageFrame {
+                origin: [
+                    self.origin[0] + ox as f64 * self.h[0],
+                    self.origin[1] + oy as f64 * self.h[1],
+                ],
+                pixel: [self.h[0] * s as f64, self.h[1] * s as f64],
+                shape: [nx, ny],
+            },
             data,
         }
     }

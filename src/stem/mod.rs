@@ -1,7 +1,6 @@
 //! HAADF-STEM imaging: probe optics, detector-integrated cross sections,
 //! the incoherent image model, noise and scan artefacts.
 
-pub mod fft;
 pub mod incoherent;
 pub mod noise;
 pub mod optics;
@@ -14,7 +13,7 @@ use std::collections::BTreeMap;
 use crate::error::Result;
 use crate::structure::Structure;
 
-use incoherent::{Image, Imaging, Plan, Scan};
+use incoherent::{FineImage, Image, Imaging, Plan, Scan};
 use noise::Acquisition;
 
 /// A finished simulation: the clean image, the acquired one, and how.
@@ -25,27 +24,83 @@ pub struct Simulation {
     /// The acquired image (counts with a dose, else fraction); equal to
     /// `clean` when acquisition adds nothing.
     pub image: Image,
+    /// The optics, detector and cross sections used.
+    pub imaging: Imaging,
     /// The grids used.
     pub plan: Plan,
     /// Cross section of each element present (Å²).
     pub cross_sections: BTreeMap<String, f64>,
 }
 
-/// Simulate and acquire an image of a structure.
+/// How a structure becomes a noise-free image: the incoherent model
+/// ([`Incoherent`]) today; a multislice engine implements the same trait.
+/// Both take the same structure, optics, detector and scan, and return the
+/// continuous image on a fine grid that acquisition then samples.
+pub trait ImageModel: Sync {
+    /// The name recorded in `params.json`.
+    fn name(&self) -> &'static str;
+    /// Choose the grids and size the request before any work (refuses what
+    /// does not fit in memory). `oversample`: fine points per pixel.
+    fn plan(
+        &self,
+        structure: &Structure,
+        imaging: &Imaging,
+        scan: &Scan,
+        oversample: usize,
+    ) -> Result<Plan>;
+    /// The continuous noise-free image on the planned fine grid.
+    fn render(&self, structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImage;
+}
+
+/// Kirkland's incoherent model ([`incoherent`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Incoherent;
+
+impl ImageModel for Incoherent {
+    fn name(&self) -> &'static str {
+        "incoherent"
+    }
+    fn plan(
+        &self,
+        structure: &Structure,
+        imaging: &Imaging,
+        scan: &Scan,
+        oversample: usize,
+    ) -> Result<Plan> {
+        incoherent::plan(structure, imaging, scan, oversample)
+    }
+    fn render(&self, structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImage {
+        incoherent::render(structure, imaging, plan)
+    }
+}
+
+/// Simulate and acquire an image of a structure with the incoherent model.
 pub fn acquire_image(
     structure: &Structure,
     imaging: &Imaging,
     scan: &Scan,
     acquisition: &Acquisition,
 ) -> Result<Simulation> {
+    acquire_with(&Incoherent, structure, imaging, scan, acquisition)
+}
+
+/// Simulate with `model` and acquire.
+pub fn acquire_with(
+    model: &dyn ImageModel,
+    structure: &Structure,
+    imaging: &Imaging,
+    scan: &Scan,
+    acquisition: &Acquisition,
+) -> Result<Simulation> {
     acquisition.validate()?;
-    let plan = incoherent::plan(
+    imaging.validate()?;
+    let plan = model.plan(
         structure,
         imaging,
         scan,
         if acquisition.distorts() { 2 } else { 1 },
     )?;
-    let fine = incoherent::render(structure, imaging, &plan);
+    let fine = model.render(structure, imaging, &plan);
     let clean = fine.sample();
     let acquired = noise::acquire(&fine, acquisition);
     let cross_sections = structure
@@ -61,6 +116,7 @@ pub fn acquire_image(
     Ok(Simulation {
         clean,
         image: acquired,
+        imaging: *imaging,
         plan,
         cross_sections,
     })

@@ -20,35 +20,68 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Poisson};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::incoherent::{FineImage, Image};
 use crate::error::{Error, Result};
+use crate::values::Pair;
 
-/// How the image is acquired.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+/// How the image is acquired: dose, detector noise and scan artefacts.
+/// The `[acquisition]` table of the study and dataset TOML and the flags
+/// of `sacsim simulate`; the default adds nothing (a clean image).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
 pub struct Acquisition {
-    /// Electron dose (e/Å²); None: no shot noise, values stay fractions.
+    /// Electron dose (e/Å²): Poisson counts; none: no shot noise, values
+    /// stay fractions of the beam.
     #[serde(rename = "dose_e_per_a2")]
+    #[arg(long = "dose", value_name = "E_PER_A2")]
     pub dose: Option<f64>,
     /// Gaussian detector noise, rms (counts with a dose, else fraction).
+    #[arg(long, value_name = "RMS", default_value_t = 0.0)]
     pub detector_noise: f64,
-    /// Per-line offset, rms, in units of the image mean.
+    /// Per-line intensity offset, rms, in units of the image mean.
+    #[arg(long, value_name = "RMS", default_value_t = 0.0)]
     pub line_offset: f64,
-    /// Per-line jitter along x, rms (Å).
+    /// Per-line scan jitter along x, rms (Å).
     #[serde(rename = "line_jitter_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = 0.0)]
     pub line_jitter: f64,
-    /// Flyback distortion amplitude at the start of each line (Å).
+    /// Flyback distortion at the start of each line (Å).
     #[serde(rename = "flyback_angstrom")]
+    #[arg(
+        long,
+        value_name = "Å",
+        allow_hyphen_values = true,
+        default_value_t = 0.0
+    )]
     pub flyback: f64,
-    /// Linear drift over the frame, x and y (Å).
+    /// Linear drift over the frame, x,y (Å).
     #[serde(rename = "drift_angstrom")]
-    pub drift: [f64; 2],
+    #[arg(long, value_name = "DX,DY", allow_hyphen_values = true, default_value_t = Pair([0.0, 0.0]))]
+    pub drift: Pair<f64>,
     /// Per-pixel probe jitter, rms per axis (Å).
     #[serde(rename = "probe_jitter_angstrom")]
+    #[arg(long, value_name = "Å", default_value_t = 0.0)]
     pub probe_jitter: f64,
-    /// The seed of every random choice.
+    /// Seed of the noise and scan artefacts.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+impl Default for Acquisition {
+    fn default() -> Acquisition {
+        Acquisition {
+            dose: None,
+            detector_noise: 0.0,
+            line_offset: 0.0,
+            line_jitter: 0.0,
+            flyback: 0.0,
+            drift: Pair([0.0, 0.0]),
+            probe_jitter: 0.0,
+            seed: 1,
+        }
+    }
 }
 
 impl Acquisition {
@@ -64,7 +97,7 @@ impl Acquisition {
     pub fn distorts(&self) -> bool {
         self.line_jitter > 0.0
             || self.flyback != 0.0
-            || self.drift != [0.0, 0.0]
+            || self.drift.0 != [0.0, 0.0]
             || self.probe_jitter > 0.0
     }
 
@@ -88,7 +121,7 @@ impl Acquisition {
                 return Err(Error::invalid(name, format!("{v}; give a value >= 0")));
             }
         }
-        if !(self.flyback.is_finite() && self.drift.iter().all(|d| d.is_finite())) {
+        if !(self.flyback.is_finite() && self.drift.0.iter().all(|d| d.is_finite())) {
             return Err(Error::invalid(
                 "--flyback/--drift",
                 "give finite distances in Å",
@@ -115,13 +148,13 @@ pub fn acquire(fine: &FineImage, acq: &Acquisition) -> Image {
     if !acq.is_noisy() {
         return clean;
     }
-    let (nx, ny) = (clean.nx, clean.ny);
+    let (nx, ny) = (clean.frame.nx(), clean.frame.ny());
     let mut data = if acq.distorts() {
         distorted(fine, &clean, acq)
     } else {
         clean.data.clone()
     };
-    let pixel_area = clean.pixel[0] * clean.pixel[1];
+    let pixel_area = clean.frame.pixel[0] * clean.frame.pixel[1];
     let mean = clean.data.iter().map(|&v| v as f64).sum::<f64>() / clean.data.len().max(1) as f64;
     let line_offsets: Vec<f64> = {
         let mut rng = acq.rng(LINES);
@@ -159,7 +192,7 @@ pub fn acquire(fine: &FineImage, acq: &Acquisition) -> Image {
 
 /// Sample the continuous image at the distorted scan positions.
 fn distorted(fine: &FineImage, clean: &Image, acq: &Acquisition) -> Vec<f32> {
-    let (nx, ny) = (clean.nx, clean.ny);
+    let (nx, ny) = (clean.frame.nx(), clean.frame.ny());
     let line_shift: Vec<f64> = {
         let mut rng = acq.rng(LINES + 1);
         let normal = Normal::new(0.0, 1.0).expect("unit normal");
@@ -174,12 +207,13 @@ fn distorted(fine: &FineImage, clean: &Image, acq: &Acquisition) -> Vec<f32> {
         let normal = Normal::new(0.0, 1.0).expect("unit normal");
         for (ix, v) in row.iter_mut().enumerate() {
             let t = (iy * nx + ix) as f64 / (nx * ny) as f64;
-            let mut x = clean.origin[0]
-                + ix as f64 * clean.pixel[0]
-                + acq.drift[0] * t
+            let mut x = clean.frame.origin[0]
+                + ix as f64 * clean.frame.pixel[0]
+                + acq.drift.0[0] * t
                 + line_shift[iy]
                 + acq.flyback * (-(ix as f64) / decay).exp();
-            let mut y = clean.origin[1] + iy as f64 * clean.pixel[1] + acq.drift[1] * t;
+            let mut y =
+                clean.frame.origin[1] + iy as f64 * clean.frame.pixel[1] + acq.drift.0[1] * t;
             if acq.probe_jitter > 0.0 {
                 x += normal.sample(&mut rng) * acq.probe_jitter;
                 y += normal.sample(&mut rng) * acq.probe_jitter;

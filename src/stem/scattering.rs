@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::optics::{gamma, interaction_parameter, wavelength};
+use crate::error::{Error, Result};
 use crate::structure::Element;
 
 const TABLE_TSV: &str = include_str!("kirkland.tsv");
@@ -92,9 +93,9 @@ pub fn projected_potential(element: Element, r: f64) -> f64 {
         .sum()
 }
 
-/// How atoms scatter to the detector.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "model")]
+/// How atoms scatter to the detector. Written and read as its name:
+/// `phase-object` (alias `moliere`), `born`, `zn` (n = 1.7) or `zn:N`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CrossSectionModel {
     /// Phase-object (Molière) scattering factor (default).
     PhaseObject,
@@ -106,6 +107,44 @@ pub enum CrossSectionModel {
         exponent: f64,
     },
 }
+
+/// The exponent of a bare `zn` model.
+pub const DEFAULT_POWER_LAW_EXPONENT: f64 = 1.7;
+
+impl std::str::FromStr for CrossSectionModel {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<CrossSectionModel> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "phase-object" | "phase_object" | "moliere" => Ok(CrossSectionModel::PhaseObject),
+            "born" => Ok(CrossSectionModel::Born),
+            "zn" => Ok(CrossSectionModel::PowerLaw {
+                exponent: DEFAULT_POWER_LAW_EXPONENT,
+            }),
+            other => match other.strip_prefix("zn:").map(str::parse::<f64>) {
+                Some(Ok(exponent)) if (0.5..=3.0).contains(&exponent) => {
+                    Ok(CrossSectionModel::PowerLaw { exponent })
+                }
+                _ => Err(Error::UnknownName {
+                    kind: "cross-section model",
+                    name: text.to_string(),
+                    valid: "phase-object, born, zn, zn:N with N in 0.5-3 (e.g. zn:1.7)".into(),
+                }),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for CrossSectionModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CrossSectionModel::PhaseObject => f.write_str("phase-object"),
+            CrossSectionModel::Born => f.write_str("born"),
+            CrossSectionModel::PowerLaw { exponent } => write!(f, "zn:{exponent}"),
+        }
+    }
+}
+
+crate::values::serde_as_text!(CrossSectionModel);
 
 /// An annular detector, inner and outer semi-angles in mrad.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::incoherent::Image;
+use crate::structure::ImageFrame;
 use crate::structure::Structure;
 
 /// One atom as the image sees it.
@@ -26,10 +26,10 @@ pub struct TruthAtom {
 
 /// Atoms whose projected position (or a periodic image of it) falls in
 /// the image field [−0.5, n − 0.5) pixels; metals only unless `all`.
-pub fn truth_atoms(structure: &Structure, image: &Image, all: bool) -> Vec<TruthAtom> {
+pub fn truth_atoms(structure: &Structure, frame: &ImageFrame, all: bool) -> Vec<TruthAtom> {
     let (w, h) = (
-        image.nx as f64 * image.pixel[0],
-        image.ny as f64 * image.pixel[1],
+        frame.nx() as f64 * frame.pixel[0],
+        frame.ny() as f64 * frame.pixel[1],
     );
     let a = structure.lattice.vector(0);
     let b = structure.lattice.vector(1);
@@ -49,11 +49,11 @@ pub fn truth_atoms(structure: &Structure, image: &Image, all: bool) -> Vec<Truth
         for ia in -ra..=ra {
             for ib in -rb..=rb {
                 let p = atom.position + a * ia as f64 + b * ib as f64;
-                let px = image.to_pixel(p.x, p.y);
+                let px = frame.to_pixel([p.x, p.y]);
                 if px[0] >= -0.5
                     && px[1] >= -0.5
-                    && px[0] < image.nx as f64 - 0.5
-                    && px[1] < image.ny as f64 - 0.5
+                    && px[0] < frame.nx() as f64 - 0.5
+                    && px[1] < frame.ny() as f64 - 0.5
                 {
                     out.push(TruthAtom {
                         atom: i,

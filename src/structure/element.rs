@@ -145,6 +145,13 @@ impl fmt::Display for Element {
     }
 }
 
+impl std::str::FromStr for Element {
+    type Err = Error;
+    fn from_str(symbol: &str) -> Result<Element> {
+        Element::from_symbol(symbol)
+    }
+}
+
 impl serde::Serialize for Element {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.symbol())

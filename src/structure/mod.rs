@@ -6,10 +6,14 @@
 //! convention along periodic axes.
 
 mod element;
+mod frame;
 mod lattice;
+pub mod positions;
 
 pub use element::Element;
+pub use frame::ImageFrame;
 pub use lattice::Lattice;
+pub use positions::{Positions, Region};
 
 use std::collections::BTreeMap;
 

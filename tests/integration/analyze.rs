@@ -4,9 +4,9 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sacsim::analysis::pairstats::{
-    PairSettings, analyze, analyze_with_neighbours, nearest_neighbours,
+    AnalyzeConfig, analyze, analyze_with_neighbours, nearest_neighbours,
 };
-use sacsim::analysis::positions::{Positions, Region};
+use sacsim::structure::{Positions, Region};
 
 use super::{files_in, sacsim, sacsim_ok, tempdir};
 
@@ -40,7 +40,7 @@ fn uniform_random_points_reproduce_the_csr_formulas() {
     let p = random(n, l, 11, true);
     let s = analyze(
         &p,
-        &PairSettings {
+        &AnalyzeConfig {
             bootstrap: 0,
             ..Default::default()
         },
@@ -94,7 +94,7 @@ fn open_regions_are_edge_corrected() {
     let p = random(n, l, 5, false);
     let s = analyze(
         &p,
-        &PairSettings {
+        &AnalyzeConfig {
             bootstrap: 0,
             ..Default::default()
         },
@@ -150,7 +150,7 @@ fn a_lattice_gives_the_exact_nn_distance() {
         dims: 2,
         source: "lattice".into(),
     };
-    let s = analyze(&p, &PairSettings::default()).unwrap();
+    let s = analyze(&p, &AnalyzeConfig::default()).unwrap();
     assert_eq!(s.mean_nn_nm.value, 0.3);
     assert_eq!(s.median_nn_nm.value, 0.3);
     // 0.3 nm is inside the default window and the group cutoff: all pairs,
@@ -180,7 +180,7 @@ fn results_equal_brute_force_on_small_sets() {
         let p = random(300, l, 17, periodic);
         let (s, nn) = analyze_with_neighbours(
             &p,
-            &PairSettings {
+            &AnalyzeConfig {
                 window_nm: [0.2, 0.6],
                 ..Default::default()
             },
@@ -264,12 +264,12 @@ fn clustered_samples_return_their_pair_fraction() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    let p = sacsim::analysis::positions::load(&dir, &Default::default()).unwrap();
+    let p = sacsim::output::load::load(&dir, &Default::default()).unwrap();
     assert!(matches!(p.region, Region::Periodic { .. }));
     let n = p.len() as f64;
     let s = analyze(
         &p,
-        &PairSettings {
+        &AnalyzeConfig {
             window_nm: [0.5, 0.8],
             group_cutoff_nm: Some(0.8),
             ..Default::default()

@@ -4,7 +4,7 @@
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, Poisson};
-use sacsim::analysis::detect::{DetectSettings, detect};
+use sacsim::analysis::detect::{DetectConfig, detect};
 
 use super::{root, sacsim, sacsim_ok, tempdir};
 
@@ -126,7 +126,7 @@ fn finds_both_metals_in_the_abtem_image_with_poisson_noise() {
             counts[iy * nx + ix] = Poisson::new(mean.max(1e-9)).unwrap().sample(&mut rng) as f32;
         }
     }
-    let r = detect(&counts, nx, ny, &DetectSettings::new(step)).unwrap();
+    let r = detect(&counts, nx, ny, &DetectConfig::new(step)).unwrap();
     assert_eq!(r.detections.len(), 2, "only the two metals stand out");
     for (x, y) in [(9.84, 11.362253297651835), (19.68, 17.043379946477753)] {
         let best = r

@@ -36,7 +36,7 @@ fn structures_readme_table_matches_the_models() {
         .iter()
         .map(|p| build_model(&ModelSpec::from_preset(*p)).unwrap())
         .collect();
-    let table = sacsim::export::reference_table(&models);
+    let table = sacsim::output::reference_table(&models);
     let readme = std::fs::read_to_string(root().join("structures/README.md")).unwrap();
     assert!(
         readme.contains(&table),

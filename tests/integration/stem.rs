@@ -51,8 +51,8 @@ fn matches_abtem_multislice_for_co_and_mn_in_graphene() {
         let mut m = 0.0f64;
         for ix in 0..nx {
             for iy in 0..ny {
-                let dx = (ix as f64 * img.pixel[0] - x).abs();
-                let dy = (iy as f64 * img.pixel[1] - y).abs();
+                let dx = (ix as f64 * img.frame.pixel[0] - x).abs();
+                let dy = (iy as f64 * img.frame.pixel[1] - y).abs();
                 let (dx, dy) = (dx.min(lx - dx), dy.min(ly - dy));
                 if dx * dx + dy * dy <= 0.09 {
                     m = m.max(data[ix * ny + iy]);
@@ -219,9 +219,12 @@ fn atoms_keep_their_sub_pixel_positions() {
     let centroid = |x: f64, y: f64| {
         let img = simulate(&box_with(vec![(Element::CO, x, y)]), &imaging, &scan).unwrap();
         let (mut sx, mut sy, mut s) = (0.0, 0.0, 0.0);
-        for iy in 0..img.ny {
-            for ix in 0..img.nx {
-                let (px, py) = (ix as f64 * img.pixel[0], iy as f64 * img.pixel[1]);
+        for iy in 0..img.frame.ny() {
+            for ix in 0..img.frame.nx() {
+                let (px, py) = (
+                    ix as f64 * img.frame.pixel[0],
+                    iy as f64 * img.frame.pixel[1],
+                );
                 if (px - 10.0).abs() < 4.0 && (py - 8.0).abs() < 4.0 {
                     let v = img.at(ix, iy) as f64;
                     sx += v * px;

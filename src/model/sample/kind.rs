@@ -181,6 +181,41 @@ pub fn parse_mix(text: &str) -> Result<Vec<MixEntry>> {
     Ok(mix)
 }
 
+/// A parsed `--mix`: site kinds and their fractions, written back as
+/// `kind:fraction,...` (the grammar of [`parse_mix`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mix(pub Vec<MixEntry>);
+
+impl std::str::FromStr for Mix {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Mix> {
+        parse_mix(text).map(Mix)
+    }
+}
+
+impl std::fmt::Display for Mix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let items: Vec<String> = self
+            .0
+            .iter()
+            .map(|m| format!("{}:{}", m.kind.name, m.fraction))
+            .collect();
+        f.write_str(&items.join(","))
+    }
+}
+
+crate::values::serde_as_text!(Mix);
+
+impl Mix {
+    /// The distinct metals of all kinds, sorted by Z.
+    pub fn metals(&self) -> Vec<Element> {
+        let mut m: Vec<Element> = self.0.iter().flat_map(|e| e.kind.metals.clone()).collect();
+        m.sort();
+        m.dedup();
+        m
+    }
+}
+
 /// Fractions sum to 1 (within 0.005), at least one kind.
 pub fn validate_mix(mix: &[MixEntry]) -> Result<()> {
     if mix.is_empty() {

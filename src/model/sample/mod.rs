@@ -28,7 +28,7 @@ mod placement;
 mod support;
 
 pub use doping::DefectCounts;
-pub use kind::{MixEntry, SiteKind, allocate, parse_mix, validate_mix};
+pub use kind::{Mix, MixEntry, SiteKind, allocate, parse_mix, validate_mix};
 pub use placement::{JAMMING_COVERAGE, PlacementMode};
 pub use support::{CARBON_ATOMS_PER_A3_PER_G_CM3, MIN_DISTANCE as SUPPORT_MIN_DISTANCE};
 
@@ -39,9 +39,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::{
-    DEFAULT_A, DEFAULT_MN3_DISTANCE, GrapheneCell, Motif, SitePlacement, resolve_site,
-};
+use crate::model::{GrapheneCell, Motif, SitePlacement, resolve_site};
 use crate::structure::{Atom, Element, Lattice, Structure};
 
 use doping::SheetState;
@@ -113,27 +111,6 @@ pub struct SampleSpec {
 /// The paper's L-Co1Mn1-NC composition: 67 % CoN3-MnN3 pairs, the rest
 /// single CoN4 and MnN4.
 pub const DEFAULT_MIX: &str = "l-comn:0.67,co-n4:0.17,mn-n4:0.16";
-
-impl Default for SampleSpec {
-    fn default() -> Self {
-        SampleSpec {
-            size_nm: [20.0, 20.0],
-            a: DEFAULT_A,
-            density: 0.5,
-            mix: parse_mix(DEFAULT_MIX).expect("default mix"),
-            min_separation: None,
-            placement: PlacementMode::Random,
-            n_doping_percent: 0.0,
-            pyridinic_fraction: 0.5,
-            vacancies_percent: 0.0,
-            support: Support::None,
-            both_faces: false,
-            mn3_distance: DEFAULT_MN3_DISTANCE,
-            vacuum: 20.0,
-            seed: 1,
-        }
-    }
-}
 
 /// Which sheet a site sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -2,17 +2,18 @@
 //! y_px, intensity, snr: the form `analyze` and `evaluate` read),
 //! `detections.json`, `overlay.png` (the image with a mark on every
 //! detection: red for the heavier or only class, cyan for the lighter) and
-//! `params.json` with the image geometry.
+//! `params.json` ([`DetectParams`], with the image frame).
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::analysis::detect::DetectionResult;
+use crate::analysis::detect::{DetectConfig, DetectionResult};
 use crate::error::Result;
 
-use super::{listed, write_with_params};
+use super::{Provenance, listed, write_with_params};
+use crate::structure::ImageFrame;
 
 /// The detections as CSV.
 pub fn detections_csv(r: &DetectionResult) -> String {
@@ -31,7 +32,7 @@ pub fn detections_csv(r: &DetectionResult) -> String {
 /// The image (1-99.9 percentile grey levels) with a 5-pixel cross on every
 /// detection.
 pub fn overlay_png(image: &[f32], r: &DetectionResult) -> Vec<u8> {
-    let [nx, ny] = r.shape;
+    let [nx, ny] = r.frame.shape;
     let mut sorted: Vec<f32> = image
         .iter()
         .step_by((image.len() / 200_000).max(1))
@@ -50,7 +51,7 @@ pub fn overlay_png(image: &[f32], r: &DetectionResult) -> Vec<u8> {
             [g, g, g]
         })
         .collect();
-    let heavy = r.settings.elements.map(|e| e[1]);
+    let heavy = r.settings.elements.map(|e| e.0[1]);
     for d in &r.detections {
         let color = match (d.element, heavy) {
             (Some(e), Some(h)) if e != h => [0, 220, 255],
@@ -78,18 +79,25 @@ pub fn overlay_png(image: &[f32], r: &DetectionResult) -> Vec<u8> {
     out
 }
 
-#[derive(Serialize)]
-struct Params<'a> {
-    sacsim_version: &'static str,
-    command: &'static str,
-    input: String,
-    settings: &'a crate::analysis::detect::DetectSettings,
-    image_shape_ny_nx: [usize; 2],
-    pixel_angstrom: [f64; 2],
-    origin_angstrom: [f64; 2],
-    noise_sigma: f64,
-    detections: usize,
-    files: Vec<String>,
+/// `params.json` of a detection directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectParams {
+    /// Version and command.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    /// The image file.
+    pub input: String,
+    /// Detection settings.
+    pub settings: DetectConfig,
+    /// The image frame: detections are in its coordinates (Å).
+    #[serde(flatten)]
+    pub frame: ImageFrame,
+    /// Robust noise σ of the signal image.
+    pub noise_sigma: f64,
+    /// Number of detections.
+    pub detections: usize,
+    /// Files written.
+    pub files: Vec<String>,
 }
 
 /// Write a detection run into `dir`.
@@ -107,15 +115,11 @@ pub fn write_detections(
         ),
         ("overlay.png".into(), overlay_png(image, r)),
     ];
-    let [px, py] = r.settings.pixel_size;
-    let params = Params {
-        sacsim_version: env!("CARGO_PKG_VERSION"),
-        command: "detect",
+    let params = DetectParams {
+        provenance: Provenance::of("detect"),
         input: input.display().to_string(),
-        settings: &r.settings,
-        image_shape_ny_nx: [r.shape[1], r.shape[0]],
-        pixel_angstrom: [px, py],
-        origin_angstrom: [0.0, 0.0],
+        settings: r.settings,
+        frame: r.frame,
         noise_sigma: r.noise_sigma,
         detections: r.detections.len(),
         files: listed(&files),

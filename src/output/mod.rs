@@ -1,6 +1,10 @@
-//! Orchestration of the commands that write: `sacsim build` (this module)
-//! and `sacsim sample` ([`sample`]). Every output directory gets the full
-//! parameter set as `params.json`.
+//! Typed output directories: what each command writes, and how another
+//! command reads it back. Every directory gets `params.json`: a
+//! [`Provenance`] header (sacsim version, command) and the command's full
+//! parameters, so any output can be regenerated exactly. Directories that
+//! hold an image or detections also carry its [`ImageFrame`] (origin, pixel
+//! size, shape), which [`image_frame`] reads back: truth, images and
+//! detections always agree on coordinates.
 //!
 //! `build` writes a model as DFT input files.
 //! Files: `POSCAR` (+ `INCAR.magmom`), `<name>.xyz`, `<name>.cif`,
@@ -10,24 +14,80 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::io::incar::{self, Magmoms};
 use crate::io::{Format, write_atomic};
 use crate::model::{Model, ModelSpec};
+use crate::structure::ImageFrame;
 
 pub mod analyze;
 pub mod detect;
+pub mod load;
 pub mod sample;
 pub mod series;
 pub mod simulate;
 
+/// The header of every `params.json`: which sacsim wrote it, and which
+/// command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The sacsim version (Cargo package version).
+    pub sacsim_version: String,
+    /// The subcommand: build, sample, simulate, detect, analyze, series,
+    /// dataset, run.
+    pub command: String,
+}
+
+impl Provenance {
+    /// This build of sacsim running `command`.
+    pub fn of(command: &str) -> Provenance {
+        Provenance {
+            sacsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            command: command.to_string(),
+        }
+    }
+}
+
+/// Read `dir/params.json` as `T`.
+pub fn read_params<T: DeserializeOwned>(dir: &Path) -> Result<T> {
+    let path = dir.join("params.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Parse {
+        path: path.clone(),
+        line: e.line(),
+        expected: "a sacsim params.json".into(),
+        found: e.to_string(),
+    })
+}
+
+/// The image frame recorded in a `simulate` or `detect` directory.
+pub fn image_frame(dir: &Path) -> Result<ImageFrame> {
+    #[derive(Deserialize)]
+    struct WithFrame {
+        #[serde(flatten)]
+        frame: ImageFrame,
+    }
+    read_params::<WithFrame>(dir)
+        .map(|w| w.frame)
+        .map_err(|e| match e {
+            Error::Parse { path, line, .. } => Error::Parse {
+                path,
+                line,
+                expected: "the image frame (image_shape_ny_nx, pixel_angstrom, origin_angstrom) of a sacsim simulate or detect directory".into(),
+                found: "no valid frame".into(),
+            },
+            other => other,
+        })
+}
+
 /// The parameters recorded beside every model.
 #[derive(Debug, Serialize)]
 struct Params<'a> {
-    sacsim_version: &'static str,
-    command: &'static str,
+    #[serde(flatten)]
+    provenance: Provenance,
     model: &'a ModelSpec,
     formats: Vec<&'static str>,
     magmom_mu_b: BTreeMap<String, f64>,
@@ -51,14 +111,13 @@ pub fn write_model(
     let s = &model.structure;
     let mut files: Vec<(String, String)> = Vec::new();
     for &format in formats {
-        files.push((format.file_name(&model.spec.name), format.to_string(s)));
+        files.push((format.file_name(&model.spec.name), format.render(s)));
         if format == Format::Poscar {
             files.push(("INCAR.magmom".to_string(), incar::to_string(s, magmoms)));
         }
     }
     let params = Params {
-        sacsim_version: env!("CARGO_PKG_VERSION"),
-        command: "build",
+        provenance: Provenance::of("build"),
         model: &model.spec,
         formats: formats.iter().map(|f| f.name()).collect(),
         magmom_mu_b: s

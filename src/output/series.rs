@@ -177,7 +177,7 @@ pub fn write_series(
         let path = format!("gas/{molecule}");
         let files = formats
             .iter()
-            .map(|f| (f.file_name(molecule), f.to_string(&structure)))
+            .map(|f| (f.file_name(molecule), f.render(&structure)))
             .collect();
         write_files(&dir.join(&path), files)?;
         gas.push(GasEntry {

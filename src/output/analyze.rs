@@ -13,9 +13,9 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::pairstats::{NearestNeighbours, PairSettings, PairStats};
-use crate::analysis::positions::Positions;
+use crate::analysis::pairstats::{AnalyzeConfig, NearestNeighbours, PairStats};
 use crate::error::Result;
+use crate::structure::Positions;
 
 use super::{listed, write_with_params};
 
@@ -193,7 +193,7 @@ struct Params<'a> {
     command: &'static str,
     input: String,
     source: &'a str,
-    settings: &'a PairSettings,
+    settings: &'a AnalyzeConfig,
     files: Vec<String>,
 }
 

@@ -85,7 +85,7 @@ pub fn write_sample(sample: &Sample, dir: &Path, formats: &[Format]) -> Result<V
     }
     let mut files: Vec<(String, String)> = Vec::new();
     for &f in formats {
-        files.push((f.file_name("sample"), f.to_string(&sample.structure)));
+        files.push((f.file_name("sample"), f.render(&sample.structure)));
     }
     files.push(("sites.csv".into(), sites_csv(&sample.sites)));
     let json = SitesJson {

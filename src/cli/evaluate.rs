@@ -1,0 +1,40 @@
+//! `sacsim evaluate`: detections against the ground truth.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use sacsim::output::load::{LoadOptions, load};
+
+/// Arguments of `sacsim evaluate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Detections: a detect directory or a CSV of x,y[,element] (Å).
+    detections: PathBuf,
+    /// Truth: a simulate or sample directory, a structure, or a CSV (Å).
+    truth: PathBuf,
+    /// Matching radius (Å).
+    #[arg(long, default_value_t = 1.0, value_name = "Å")]
+    radius: f64,
+    /// Write the scores as JSON here too.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// Run `sacsim evaluate`.
+pub fn run(args: Args) -> Result<()> {
+    let detections = load(&args.detections, &LoadOptions::default())?;
+    let truth = load(&args.truth, &LoadOptions::default())?;
+    let s = sacsim::analysis::evaluate::evaluate(&detections, &truth, args.radius)?;
+    let acc = s.element_accuracy.map_or(String::new(), |a| {
+        format!(", elements {:.1} % right", 100.0 * a)
+    });
+    println!(
+        "{} detections, {} true atoms, {} matched within {} Å: precision {:.4}, recall {:.4}, F1 {:.4}, RMSE {:.1} pm{acc}",
+        s.detections, s.truth, s.matched, s.radius_angstrom, s.precision, s.recall, s.f1, s.rmse_pm
+    );
+    if let Some(path) = &args.output {
+        sacsim::io::write_atomic(path, (serde_json::to_string_pretty(&s)? + "\n").as_bytes())?;
+    }
+    Ok(())
+}

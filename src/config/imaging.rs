@@ -1,0 +1,175 @@
+//! [`ImagingConfig`]: the microscope and the scan, as users give them
+//! (kV, mrad, Å, µm, mm, degrees), with the defaults of `sacsim simulate`.
+//! The same struct is the `[imaging]` table of the study and dataset TOML
+//! and the flags of `sacsim simulate`; [`ImagingConfig::imaging`] and
+//! [`ImagingConfig::scan`] turn it into the validated physics types.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::stem::incoherent::{DEFAULT_THERMAL_RMS, Imaging, Scan};
+use crate::stem::optics::Aberrations;
+use crate::stem::probe::Probe;
+use crate::stem::scattering::{CrossSectionModel, Detector};
+use crate::values::{Dims, Pair, Rect};
+
+/// µm → Å.
+const ANGSTROM_PER_UM: f64 = 1e4;
+/// mm → Å.
+const ANGSTROM_PER_MM: f64 = 1e7;
+
+/// Probe, detector, cross sections and scan of a HAADF image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImagingConfig {
+    /// Accelerating voltage (kV).
+    #[arg(long = "kv", value_name = "KV", default_value_t = ImagingConfig::default().kv)]
+    pub kv: f64,
+    /// Probe convergence semi-angle (mrad).
+    #[arg(long = "alpha", value_name = "MRAD", default_value_t = ImagingConfig::default().alpha_mrad)]
+    pub alpha_mrad: f64,
+    /// Detector inner,outer semi-angles (mrad).
+    #[arg(long = "detector", value_name = "IN,OUT", default_value_t = ImagingConfig::default().detector_mrad)]
+    pub detector_mrad: Pair<f64>,
+    /// Pixel size (Å); the field is split into whole pixels.
+    #[arg(long = "pixel", value_name = "Å", default_value_t = ImagingConfig::default().pixel_angstrom)]
+    pub pixel_angstrom: f64,
+    /// Image size in pixels NXxNY (overrides the pixel size).
+    #[arg(long = "shape", value_name = "NXxNY")]
+    pub shape: Option<Dims<usize>>,
+    /// Field x0,y0,width,height (Å) [default: the structure's cell].
+    #[arg(long = "window", value_name = "X0,Y0,W,H", allow_hyphen_values = true)]
+    pub window_angstrom: Option<Rect<f64>>,
+    /// Defocus (Å) = −C1 = −abTEM C10; positive is underfocus.
+    #[arg(long = "defocus", value_name = "Å", allow_hyphen_values = true, default_value_t = ImagingConfig::default().defocus_angstrom)]
+    pub defocus_angstrom: f64,
+    /// Spherical aberration C3 (µm).
+    #[arg(long = "cs", value_name = "µM", allow_hyphen_values = true, default_value_t = ImagingConfig::default().cs_um)]
+    pub cs_um: f64,
+    /// Fifth-order spherical aberration C5 (mm).
+    #[arg(long = "c5", value_name = "MM", allow_hyphen_values = true, default_value_t = ImagingConfig::default().c5_mm)]
+    pub c5_mm: f64,
+    /// Two-fold astigmatism A1 (Å).
+    #[arg(long = "astigmatism", value_name = "Å", default_value_t = ImagingConfig::default().astigmatism_angstrom)]
+    pub astigmatism_angstrom: f64,
+    /// Azimuth of the astigmatism (degrees).
+    #[arg(long = "astigmatism-angle", value_name = "DEG", allow_hyphen_values = true, default_value_t = ImagingConfig::default().astigmatism_angle_deg)]
+    pub astigmatism_angle_deg: f64,
+    /// Focal spread, 1 σ (Å).
+    #[arg(long = "focal-spread", value_name = "Å", default_value_t = ImagingConfig::default().focal_spread_angstrom)]
+    pub focal_spread_angstrom: f64,
+    /// Effective source size, FWHM (Å).
+    #[arg(long = "source-size", value_name = "Å", default_value_t = ImagingConfig::default().source_size_angstrom)]
+    pub source_size_angstrom: f64,
+    /// Thermal rms displacement per axis (Å).
+    #[arg(long = "thermal", value_name = "Å", default_value_t = ImagingConfig::default().thermal_angstrom)]
+    pub thermal_angstrom: f64,
+    /// Cross sections: phase-object, born, or zn[:N] (Z^N, N = 1.7).
+    #[arg(long = "model", value_name = "MODEL", default_value_t = ImagingConfig::default().model)]
+    pub model: CrossSectionModel,
+    /// Accept a detector reaching into the bright field.
+    #[arg(long = "bright-field")]
+    pub bright_field: bool,
+    /// Ground truth of all atoms, not only the metals.
+    #[arg(long = "all-atoms")]
+    pub all_atoms: bool,
+}
+
+impl Default for ImagingConfig {
+    /// 80 kV, 30 mrad, 80-200 mrad, 0.1 Å pixels, no aberrations,
+    /// phase-object cross sections, 0.08 Å thermal rms.
+    fn default() -> ImagingConfig {
+        ImagingConfig {
+            kv: 80.0,
+            alpha_mrad: 30.0,
+            detector_mrad: Pair([80.0, 200.0]),
+            pixel_angstrom: 0.1,
+            shape: None,
+            window_angstrom: None,
+            defocus_angstrom: 0.0,
+            cs_um: 0.0,
+            c5_mm: 0.0,
+            astigmatism_angstrom: 0.0,
+            astigmatism_angle_deg: 0.0,
+            focal_spread_angstrom: 0.0,
+            source_size_angstrom: 0.0,
+            thermal_angstrom: DEFAULT_THERMAL_RMS,
+            model: CrossSectionModel::PhaseObject,
+            bright_field: false,
+            all_atoms: false,
+        }
+    }
+}
+
+impl ImagingConfig {
+    /// The validated optics, detector and cross-section model.
+    pub fn imaging(&self) -> Result<Imaging> {
+        let imaging = Imaging {
+            probe: Probe {
+                kv: self.kv,
+                convergence_mrad: self.alpha_mrad,
+                aberrations: Aberrations {
+                    c1: -self.defocus_angstrom,
+                    c3: self.cs_um * ANGSTROM_PER_UM,
+                    c5: self.c5_mm * ANGSTROM_PER_MM,
+                    a1: self.astigmatism_angstrom,
+                    a1_angle: self.astigmatism_angle_deg.to_radians(),
+                },
+                focal_spread: self.focal_spread_angstrom,
+                source_fwhm: self.source_size_angstrom,
+            },
+            detector: Detector {
+                inner_mrad: self.detector_mrad.0[0],
+                outer_mrad: self.detector_mrad.0[1],
+            },
+            model: self.model,
+            thermal_rms: self.thermal_angstrom,
+            allow_bright_field: self.bright_field,
+        };
+        imaging.validate()?;
+        Ok(imaging)
+    }
+
+    /// The scan: pixel size, optional shape and window.
+    pub fn scan(&self) -> Scan {
+        Scan {
+            pixel: self.pixel_angstrom,
+            shape: self.shape.map(|d| d.0),
+            window: self.window_angstrom.map(|r| r.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_convert_to_the_physics_types() {
+        let c = ImagingConfig {
+            defocus_angstrom: 30.0,
+            cs_um: 2.0,
+            c5_mm: 1.5,
+            astigmatism_angle_deg: 90.0,
+            ..ImagingConfig::default()
+        };
+        let i = c.imaging().unwrap();
+        let ab = i.probe.aberrations;
+        assert_eq!((ab.c1, ab.c3, ab.c5), (-30.0, 2e4, 1.5e7));
+        assert!((ab.a1_angle - std::f64::consts::FRAC_PI_2).abs() < 1e-15);
+        assert_eq!(
+            ImagingConfig::default().imaging().unwrap(),
+            Imaging::default_80kv()
+        );
+        let bad = ImagingConfig {
+            detector_mrad: Pair([10.0, 200.0]),
+            ..ImagingConfig::default()
+        };
+        assert!(
+            bad.imaging()
+                .unwrap_err()
+                .to_string()
+                .contains("--detector")
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Positions from any path sacsim reads: a structure file, a CSV, an
+//! N x 2/3 `.npy`, or another command's output directory (`sample`: the
+//! sites' metals in the periodic box; `simulate` and `detect`: the truth or
+//! the detections in the image field, placed by its frame; `build`: the
+//! model's metals).
+
+use std::path::Path;
+
+use super::{image_frame, read_params};
+use crate::error::{Error, Result};
+use crate::io::points::{read_csv, read_npy};
+use crate::structure::{Element, Positions, Region};
+
+/// How to read positions from a path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadOptions {
+    /// Keep only these elements (structures: default the metals).
+    pub elements: Option<Vec<Element>>,
+    /// Keep z (3D statistics) instead of projecting along z.
+    pub three_d: bool,
+    /// Pixel size (Å) for CSVs in pixels.
+    pub pixel_size: Option<f64>,
+    /// Override the analysis region.
+    pub region: Option<Region>,
+}
+
+/// Read positions from a structure file, a CSV, a `.npy` (N x 2 or N x 3,
+/// Å), or a sacsim output directory (`sample`: the sites' metals in the
+/// periodic box; `simulate`: the ground truth in the image field; `build`:
+/// the model's metals).
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Positions> {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| Error::io(p, e));
+    let structure = |p: &Path| -> Result<Positions> {
+        Positions::from_structure(
+            &crate::io::read_structure(p)?,
+            opts.elements.as_deref(),
+            opts.three_d,
+            &p.display().to_string(),
+        )
+    };
+    let mut pos = if path.is_dir() {
+        let table = ["sites.csv", "atoms.csv", "detections.csv"]
+            .into_iter()
+            .map(|f| path.join(f))
+            .find(|p| p.is_file());
+        match table {
+            Some(csv) if csv.ends_with("sites.csv") => {
+                #[derive(serde::Deserialize)]
+                struct SampleBox {
+                    box_angstrom: [f64; 2],
+                }
+                let b = read_params::<SampleBox>(path)?.box_angstrom;
+                let region = opts.region.unwrap_or(Region::Periodic {
+                    size: [b[0], b[1], 0.0],
+                });
+                read_csv(&read(&csv)?, &csv, None, Some(region))?
+            }
+            Some(csv) => {
+                let (origin, size) = image_frame(path)?.field();
+                let field = Region::Open {
+                    origin: [origin[0], origin[1], 0.0],
+                    size: [size[0], size[1], 0.0],
+                };
+                read_csv(&read(&csv)?, &csv, None, Some(opts.region.unwrap_or(field)))?
+            }
+            None => structure(path)?,
+        }
+    } else {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => read_csv(&read(path)?, path, opts.pixel_size, opts.region)?,
+            Some("npy") => read_npy(path, opts.pixel_size, opts.region)?,
+            _ => structure(path)?,
+        }
+    };
+    if let Some(r) = opts.region {
+        pos.region = r;
+    }
+    if opts.three_d {
+        pos.dims = 3;
+    }
+    // Element filters on element-tagged inputs (structures filter above).
+    if let Some(list) = &opts.elements
+        && pos.elements.iter().any(Option::is_some)
+        && pos
+            .elements
+            .iter()
+            .any(|e| e.is_some_and(|e| !list.contains(&e)))
+    {
+        pos = pos.select(list)?;
+    }
+    Ok(pos)
+}

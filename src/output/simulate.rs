@@ -1,0 +1,102 @@
+//! `sacsim simulate` output: `image.npy` and `image.tiff` (float32, physical
+//! units), `image.png` (16-bit, scaled; scale in `params.json`),
+//! `clean.npy` when noise or distortions are on, the ground truth
+//! `atoms.csv` (metals, or all atoms on request) and `params.json`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::ImagingConfig;
+use crate::error::Result;
+use crate::io::raster::{PngScale, npy_f32, png16, tiff_f32};
+use crate::stem::Simulation;
+use crate::stem::noise::Acquisition;
+use crate::stem::truth::{truth_atoms, truth_csv};
+use crate::structure::ImageFrame;
+use crate::structure::Structure;
+
+use super::{Provenance, listed, write_with_params};
+
+/// The pixel convention written into every image directory.
+pub const PIXEL_CONVENTION: &str =
+    "array[iy][ix] samples the image at (x0 + ix*px, y0 + iy*py) Å; atoms.csv x_px = (x - x0)/px";
+
+/// `params.json` of an image directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulateParams {
+    /// Version and command.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    /// The structure file or directory imaged.
+    pub input: String,
+    /// The imaging settings as given.
+    pub imaging: ImagingConfig,
+    /// Dose, noise and scan artefacts.
+    pub acquisition: Acquisition,
+    /// The optics as used (aberrations in Å, angles in rad).
+    pub optics: serde_json::Value,
+    /// The computation grids.
+    pub grid: serde_json::Value,
+    /// Where the pixels lie.
+    #[serde(flatten)]
+    pub frame: ImageFrame,
+    /// How pixels map to positions.
+    pub pixel_convention: String,
+    /// What the values are.
+    pub units: String,
+    /// Cross section of each element (Å²).
+    pub cross_sections_a2: BTreeMap<String, f64>,
+    /// How `image.png` maps back to values.
+    pub png_scale: PngScale,
+    /// Atoms in `atoms.csv`.
+    pub truth_atoms: usize,
+    /// Files written.
+    pub files: Vec<String>,
+}
+
+/// Write a simulation of `structure` (read from `input`) into `dir`.
+pub fn write_simulation(
+    dir: &Path,
+    input: &Path,
+    structure: &Structure,
+    sim: &Simulation,
+    config: &ImagingConfig,
+    acquisition: &Acquisition,
+) -> Result<Vec<PathBuf>> {
+    let img = &sim.image;
+    let [nx, ny] = img.frame.shape;
+    let (png, png_scale) = png16(&img.data, nx, ny);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("image.npy".into(), npy_f32(&img.data, nx, ny)),
+        ("image.tiff".into(), tiff_f32(&img.data, nx, ny)),
+        ("image.png".into(), png),
+    ];
+    if acquisition.is_noisy() {
+        files.push(("clean.npy".into(), npy_f32(&sim.clean.data, nx, ny)));
+    }
+    let truth = truth_atoms(structure, &img.frame, config.all_atoms);
+    files.push(("atoms.csv".into(), truth_csv(&truth).into_bytes()));
+    let params = SimulateParams {
+        provenance: Provenance::of("simulate"),
+        input: input.display().to_string(),
+        imaging: config.clone(),
+        acquisition: *acquisition,
+        optics: serde_json::to_value(sim.imaging).expect("serialise"),
+        grid: serde_json::to_value(&sim.plan).expect("serialise"),
+        frame: img.frame,
+        pixel_convention: PIXEL_CONVENTION.into(),
+        units: if acquisition.dose.is_some() {
+            "detected electrons per pixel (counts)"
+        } else {
+            "fraction of the incident beam reaching the detector"
+        }
+        .into(),
+        cross_sections_a2: sim.cross_sections.clone(),
+        png_scale,
+        truth_atoms: truth.len(),
+        files: listed(&files),
+    };
+    write_with_params(dir, files, &params)
+}

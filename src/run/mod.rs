@@ -1,0 +1,266 @@
+//! The main job, `sacsim run`: the source paper's study end to end. For
+//! every catalyst: its DFT model, a large sample with its site mix,
+//! HAADF images (clean and at the dose), atom detection scored against the
+//! ground truth, and pair statistics against the random baseline; then one
+//! report (`report.md`, and `report.html` with the figures embedded),
+//! rendered from the result structs ([`report`]).
+//!
+//! The default study (`examples/pei2024.toml`) is compiled in.
+
+pub mod report;
+mod study;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use study::{Catalyst, DEFAULT_STUDY, Study, StudySettings};
+
+use crate::analysis::detect::detect;
+use crate::analysis::evaluate::evaluate;
+use crate::analysis::pairstats::{PairStats, analyze, analyze_with_neighbours};
+use crate::error::Result;
+use crate::io::incar::Magmoms;
+use crate::io::{Format, write_atomic};
+use crate::model::sample::{Sample, build_sample};
+use crate::model::{DEFAULT_FREE_SHELLS, ModelSpec, build_model};
+use crate::output::series::{SeriesSpec, write_series};
+use crate::output::{Provenance, analyze as out_analyze, detect as out_detect, write_model};
+use crate::output::{sample as out_sample, simulate as out_simulate};
+use crate::stem::acquire_image;
+use crate::stem::truth::truth_atoms;
+use crate::structure::{Element, ImageFrame};
+use crate::structure::{Positions, Region};
+use crate::values::Pair;
+
+/// One catalyst's results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalystResult {
+    /// Name.
+    pub name: String,
+    /// Sites in the sample (truth).
+    pub sites: usize,
+    /// Metal atoms in the image (truth).
+    pub metals: usize,
+    /// Metal atoms detected.
+    pub detected: usize,
+    /// Detected density per nm².
+    pub density_per_nm2: f64,
+    /// Pair fraction from the detections, with its 95 % interval.
+    pub pair_fraction: [f64; 3],
+    /// Pair fraction of the ground truth in the same field.
+    pub pair_fraction_truth: f64,
+    /// Chance of a pair at this density (CSR).
+    pub pair_fraction_random: f64,
+    /// Excess over chance, with its interval.
+    pub excess_pairs: [f64; 3],
+    /// Pair-distance peak (nm): the NN histogram's mode.
+    pub peak_nm: f64,
+    /// Detection F1 against the truth.
+    pub f1: f64,
+    /// Localisation RMSE (pm).
+    pub rmse_pm: f64,
+    /// The catalyst's directory (relative to the study output).
+    pub dir: String,
+}
+
+/// Positions in the image field: detections or truth.
+fn field_positions(
+    frame: &ImageFrame,
+    points: impl Iterator<Item = ([f64; 2], Option<Element>)>,
+    source: String,
+) -> Positions {
+    let (origin, size) = frame.field();
+    let (points, elements): (Vec<[f64; 3]>, Vec<Option<Element>>) =
+        points.map(|(p, e)| ([p[0], p[1], 0.0], e)).unzip();
+    Positions {
+        points,
+        elements,
+        region: Region::Open {
+            origin: [origin[0], origin[1], 0.0],
+            size: [size[0], size[1], 0.0],
+        },
+        dims: 2,
+        source,
+    }
+}
+
+/// Run a study into `out`; returns the per-catalyst results.
+pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
+    let s = &study.study;
+    let imaging = study.imaging.imaging()?;
+    let scan = study.imaging.scan();
+    let mut results = Vec::new();
+    let mut figures = Vec::new();
+    for (n, cat) in study.catalyst.iter().enumerate() {
+        let dir = out.join(slug(&cat.name));
+        let seed = s.seed + n as u64;
+        // 1. The DFT model.
+        let model = build_model(&ModelSpec::from_preset(cat.preset))?;
+        write_model(
+            &model,
+            &dir.join("model"),
+            &Format::ALL,
+            &Magmoms::default(),
+        )?;
+        // 2. The sample.
+        let mut sample_config = study.sample.clone();
+        sample_config.mix = cat.mix.clone();
+        sample_config.seed = seed;
+        let sample = build_sample(&sample_config.spec())?;
+        out_sample::write_sample(&sample, &dir.join("sample"), &[Format::Xyz])?;
+        // 3. The image at the dose (and the clean one).
+        let acq = crate::config::AcquisitionConfig {
+            seed,
+            ..study.acquisition
+        };
+        let sim = acquire_image(&sample.structure, &imaging, &scan, &acq)?;
+        out_simulate::write_simulation(
+            &dir.join("image"),
+            &dir.join("sample"),
+            &sample.structure,
+            &sim,
+            &study.imaging,
+            &acq,
+        )?;
+        // 4. Detection, scores and statistics.
+        let img = &sim.image;
+        let mut settings = study.detect;
+        let metals = cat.mix.metals();
+        if settings.elements.is_none() && metals.len() == 2 {
+            settings.elements = Some(Pair([metals[0], metals[1]]));
+        }
+        let found = detect(&img.data, &img.frame, &settings)?;
+        out_detect::write_detections(
+            &dir.join("detections"),
+            &dir.join("image/image.npy"),
+            &img.data,
+            &found,
+        )?;
+        let det = field_positions(
+            &img.frame,
+            found.detections.iter().map(|d| (d.position, d.element)),
+            format!("{} detections", cat.name),
+        );
+        let truth = field_positions(
+            &img.frame,
+            truth_atoms(&sample.structure, &sim.clean.frame, false)
+                .iter()
+                .map(|t| {
+                    (
+                        [t.position[0], t.position[1]],
+                        Element::from_symbol(&t.element).ok(),
+                    )
+                }),
+            format!("{} truth", cat.name),
+        );
+        let scores = evaluate(&det, &truth, 1.0)?;
+        let (stats, nn) = analyze_with_neighbours(&det, &study.analyze)?;
+        out_analyze::write_analysis(
+            &dir.join("analysis"),
+            &dir.join("detections"),
+            &det,
+            &nn,
+            &stats,
+        )?;
+        let truth_stats = analyze(&truth, &study.analyze)?;
+        let r = result_of(
+            cat,
+            &sample,
+            [&truth, &det],
+            [&stats, &truth_stats],
+            [scores.f1, scores.rmse_pm],
+        );
+        figures.push(report::Figures {
+            overlay_png: report::crop_overlay(&img.data, &found),
+            histogram_png: out_analyze::histogram_png(&stats),
+        });
+        results.push(r);
+    }
+    // 5. The DFT free-energy series of the catalysts' presets.
+    let mut series = Vec::new();
+    for &reaction in &s.reactions {
+        let spec = SeriesSpec {
+            presets: study
+                .catalyst
+                .iter()
+                .map(|c| c.preset.name.to_string())
+                .collect(),
+            reaction,
+            bridge: false,
+            free_shells: DEFAULT_FREE_SHELLS,
+        };
+        let dir = format!("series-{reaction}");
+        let index = write_series(&spec, &out.join(&dir), &Format::ALL, &Magmoms::default())?;
+        series.push(report::SeriesLine {
+            dir,
+            reaction: reaction.to_string(),
+            intermediates: index.intermediates.iter().map(|i| i.to_string()).collect(),
+            models: index.models.len(),
+            gas: index.gas.len(),
+        });
+    }
+    let report = report::Report {
+        study,
+        results: &results,
+        series: &series,
+    };
+    write_atomic(
+        &out.join("summary.json"),
+        (serde_json::to_string_pretty(&results).expect("serialise") + "\n").as_bytes(),
+    )?;
+    write_atomic(&out.join("report.md"), report.markdown().as_bytes())?;
+    write_atomic(&out.join("report.html"), report.html(&figures).as_bytes())?;
+    #[derive(Serialize)]
+    struct RunParams<'a> {
+        #[serde(flatten)]
+        provenance: Provenance,
+        study: &'a Study,
+    }
+    let params = RunParams {
+        provenance: Provenance::of("run"),
+        study,
+    };
+    write_atomic(
+        &out.join("params.json"),
+        (serde_json::to_string_pretty(&params).expect("serialise") + "\n").as_bytes(),
+    )?;
+    Ok(results)
+}
+
+fn slug(name: &str) -> String {
+    name.to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn result_of(
+    cat: &Catalyst,
+    sample: &Sample,
+    [truth, det]: [&Positions; 2],
+    [stats, truth_stats]: [&PairStats; 2],
+    [f1, rmse_pm]: [f64; 2],
+) -> CatalystResult {
+    let e = |x: &crate::analysis::pairstats::Estimate| [x.value, x.ci_low, x.ci_high];
+    CatalystResult {
+        name: cat.name.clone(),
+        sites: sample.sites.len(),
+        metals: truth.len(),
+        detected: det.len(),
+        density_per_nm2: stats.density.value,
+        pair_fraction: e(&stats.pair_fraction),
+        pair_fraction_truth: truth_stats.pair_fraction.value,
+        pair_fraction_random: stats.csr.pair_fraction,
+        excess_pairs: e(&stats.csr.excess_pair_fraction),
+        peak_nm: stats.mode_nn_nm,
+        f1,
+        rmse_pm,
+        dir: slug(&cat.name),
+    }
+}
+
+/// Where `run` writes by default.
+pub fn default_output() -> PathBuf {
+    PathBuf::from("sacsim-study")
+}

@@ -1,0 +1,244 @@
+//! The study report, rendered from the result structs: one [`Table`] of
+//! cells written as Markdown (`report.md`) and as HTML (`report.html`, the
+//! figures embedded as base64 PNG), and the DFT series as [`SeriesLine`]s.
+
+use std::fmt::Write as _;
+
+use base64::Engine;
+
+use super::{CatalystResult, Study};
+use crate::analysis::detect::DetectionResult;
+use crate::output::detect::overlay_png;
+
+/// The figures of one catalyst.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    /// The centre of the image with its detections (PNG).
+    pub overlay_png: Vec<u8>,
+    /// The NN histogram against the random baseline (PNG).
+    pub histogram_png: Vec<u8>,
+}
+
+/// One DFT free-energy series the study wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesLine {
+    /// Its directory, relative to the study output.
+    pub dir: String,
+    /// The reaction.
+    pub reaction: String,
+    /// Its intermediates (without the `*`).
+    pub intermediates: Vec<String>,
+    /// Slab models written.
+    pub models: usize,
+    /// Gas references written.
+    pub gas: usize,
+}
+
+/// A table: header cells and rows of cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows, one cell per column.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    /// The study as run.
+    pub study: &'a Study,
+    /// One row per catalyst.
+    pub results: &'a [CatalystResult],
+    /// The DFT series written.
+    pub series: &'a [SeriesLine],
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}", 100.0 * x)
+}
+
+fn with_ci(v: [f64; 3]) -> String {
+    format!("{} [{}, {}]", pct(v[0]), pct(v[1]), pct(v[2]))
+}
+
+const EXPLAIN: &str = "Pair fraction: share of detected metal atoms whose nearest neighbour lies in the pair window (edge-corrected). Random: the share complete spatial randomness gives at the same density. Excess: (observed − random)/(1 − random). Truth: the same statistic from the exact positions in the same field.";
+
+impl Report<'_> {
+    /// The results table.
+    pub fn table(&self) -> Table {
+        let header = [
+            "catalyst",
+            "sites",
+            "metals (truth / detected)",
+            "density (nm⁻²)",
+            "pair fraction % [95 % CI]",
+            "truth %",
+            "random %",
+            "excess % [95 % CI]",
+            "pair-distance peak (nm)",
+            "F1",
+            "RMSE (pm)",
+        ];
+        let rows = self
+            .results
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.sites.to_string(),
+                    format!("{} / {}", r.metals, r.detected),
+                    format!("{:.3}", r.density_per_nm2),
+                    with_ci(r.pair_fraction),
+                    pct(r.pair_fraction_truth),
+                    pct(r.pair_fraction_random),
+                    with_ci(r.excess_pairs),
+                    format!("{:.3}", r.peak_nm),
+                    format!("{:.3}", r.f1),
+                    format!("{:.1}", r.rmse_pm),
+                ]
+            })
+            .collect();
+        Table {
+            header: header.map(String::from).to_vec(),
+            rows,
+        }
+    }
+
+    /// The conditions sentence.
+    pub fn conditions(&self) -> String {
+        let st = self.study;
+        let (sa, im, acq, an) = (&st.sample, &st.imaging, &st.acquisition, &st.analyze);
+        let dose = acq
+            .dose
+            .map_or("no noise".to_string(), |d| format!("{d:.0e} e/Å²"));
+        format!(
+            "{} x {} nm samples, {} sites/nm², support {} ({} nm); {} kV, {} mrad, detector {}-{} mrad, {} Å pixels, {dose}; pair window {}-{} nm; seed {}.",
+            sa.size_nm.0[0],
+            sa.size_nm.0[1],
+            sa.density_per_nm2,
+            sa.support,
+            sa.support_thickness_nm,
+            im.kv,
+            im.alpha_mrad,
+            im.detector_mrad.0[0],
+            im.detector_mrad.0[1],
+            im.pixel_angstrom,
+            an.window_nm.0[0],
+            an.window_nm.0[1],
+            st.study.seed
+        )
+    }
+
+    /// `report.md`.
+    pub fn markdown(&self) -> String {
+        let t = self.table();
+        let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+        let mut md = format!("# sacsim study report\n\n{}\n\n", self.conditions());
+        md += &line(&t.header);
+        md += &line(&vec!["---".to_string(); t.header.len()]).replace(' ', "");
+        for row in &t.rows {
+            md += &line(row);
+        }
+        let _ = write!(md, "\n{EXPLAIN}\n\n");
+        for s in self.series {
+            let _ = write!(
+                md,
+                "DFT series `{d}/` ({}: {}): {} slab models and {} gas reference(s), indexed in `{d}/series.json`.\n\n",
+                s.reaction,
+                stars(&s.intermediates),
+                s.models,
+                s.gas,
+                d = s.dir
+            );
+        }
+        for r in self.results {
+            let _ = write!(
+                md,
+                "## {}\n\n![detections]({d}/detections/overlay.png)\n![nearest-neighbour histogram]({d}/analysis/nn_histogram.png)\n\nModel: `{d}/model/` (POSCAR, XYZ, CIF, INCAR.magmom). Sample: `{d}/sample/`. Image: `{d}/image/`. Statistics: `{d}/analysis/stats.json`.\n\n",
+                r.name,
+                d = r.dir
+            );
+        }
+        md
+    }
+
+    /// `report.html`, self-contained: one figure pair per catalyst.
+    pub fn html(&self, figures: &[Figures]) -> String {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let t = self.table();
+        let cells = |tag: &str, row: &[String]| -> String {
+            row.iter().map(|c| format!("<{tag}>{c}</{tag}>")).collect()
+        };
+        let head = cells("th", &t.header);
+        let rows: String = t
+            .rows
+            .iter()
+            .map(|r| format!("<tr>{}</tr>\n", cells("td", r)))
+            .collect();
+        let series: String = self
+            .series
+            .iter()
+            .map(|s| {
+                format!(
+                    "<p>DFT series <code>{d}/</code> ({}: {}): {} slab models and {} gas reference(s), indexed in <code>{d}/series.json</code>.</p>",
+                    s.reaction,
+                    stars(&s.intermediates),
+                    s.models,
+                    s.gas,
+                    d = s.dir
+                )
+            })
+            .collect();
+        let mut body = String::new();
+        for (r, f) in self.results.iter().zip(figures) {
+            let _ = write!(
+                body,
+                "<h2>{}</h2><div class=\"pair\"><figure><img src=\"data:image/png;base64,{}\" alt=\"detections\"><figcaption>Centre of the image at the dose, detections marked (red: heavier metal or only metal, cyan: lighter)</figcaption></figure><figure><img src=\"data:image/png;base64,{}\" alt=\"histogram\"><figcaption>Nearest-neighbour distances against the random baseline</figcaption></figure></div>",
+                r.name,
+                b64(&f.overlay_png),
+                b64(&f.histogram_png)
+            );
+        }
+        format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sacsim study report</title><style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}img{{max-width:100%}}.pair{{display:flex;gap:1em;align-items:flex-start}}figure{{margin:0;flex:1}}</style></head><body><h1>sacsim study report</h1><p>{}</p><table><tr>{head}</tr>{rows}</table><p>{EXPLAIN}</p>{series}{body}</body></html>\n",
+            self.conditions()
+        )
+    }
+}
+
+fn stars(intermediates: &[String]) -> String {
+    intermediates
+        .iter()
+        .map(|i| format!("*{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A 480 x 480 px centre crop of the image with its detections.
+pub fn crop_overlay(image: &[f32], found: &DetectionResult) -> Vec<u8> {
+    let [nx, ny] = found.frame.shape;
+    let (w, h) = (nx.min(480), ny.min(480));
+    let (x0, y0) = ((nx - w) / 2, (ny - h) / 2);
+    let crop: Vec<f32> = (y0..y0 + h)
+        .flat_map(|y| image[y * nx + x0..y * nx + x0 + w].iter().copied())
+        .collect();
+    let mut sub = found.clone();
+    sub.frame = found.frame.crop([x0, y0], [w, h]);
+    sub.detections = found
+        .detections
+        .iter()
+        .filter(|d| {
+            d.pixel[0] >= x0 as f64
+                && d.pixel[1] >= y0 as f64
+                && d.pixel[0] < (x0 + w) as f64
+                && d.pixel[1] < (y0 + h) as f64
+        })
+        .map(|d| {
+            let mut d = d.clone();
+            d.pixel = [d.pixel[0] - x0 as f64, d.pixel[1] - y0 as f64];
+            d
+        })
+        .collect();
+    overlay_png(&crop, &sub)
+}
