@@ -42,12 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let img = &sim.image;
-    let found = detect(
-        &img.data,
-        img.frame.nx(),
-        img.frame.ny(),
-        &DetectConfig::new(img.frame.pixel),
-    )?;
+    let found = detect(&img.data, &img.frame, &DetectConfig::default())?;
     let [bx, by] = sample.box_angstrom;
     let region = Region::Periodic {
         size: [bx, by, 0.0],

@@ -55,7 +55,7 @@ macro_rules! grammar {
             fn from_str(text: &str) -> Result<Self, String> {
                 items(text, $sep)
                     .map($name)
-                    .ok_or_else(|| format!("'{text}': expected {}", $what))
+                    .ok_or_else(|| format!("expected {}", $what))
             }
         }
 
@@ -127,7 +127,7 @@ pub struct PixelSize(pub [f64; 2]);
 impl FromStr for PixelSize {
     type Err = String;
     fn from_str(text: &str) -> Result<PixelSize, String> {
-        let bad = || format!("'{text}': expected a pixel size in Å, or PX,PY, e.g. 0.1");
+        let bad = || "expected a positive pixel size in Å, or PX,PY, e.g. 0.1".to_string();
         let p = match text.split_once(',') {
             Some(_) => items::<f64, 2>(text, &[',']).ok_or_else(bad)?,
             None => [item(text).ok_or_else(bad)?; 2],
@@ -152,7 +152,7 @@ pub struct Moment {
 impl FromStr for Moment {
     type Err = String;
     fn from_str(text: &str) -> Result<Moment, String> {
-        let bad = || format!("'{text}': expected ELEMENT=MOMENT in µB, e.g. Co=1.0");
+        let bad = || "expected ELEMENT=MOMENT in µB, e.g. Co=1.0".to_string();
         let (el, mu) = text.split_once('=').ok_or_else(bad)?;
         let element = el.trim().parse().map_err(|e| format!("{e}"))?;
         let mu_b = item(mu).ok_or_else(bad)?;
@@ -178,7 +178,7 @@ impl Default for Shard {
 impl FromStr for Shard {
     type Err = String;
     fn from_str(text: &str) -> Result<Shard, String> {
-        let bad = || format!("'{text}': expected I/N with 0 <= I < N, e.g. 0/4");
+        let bad = || "expected I/N with 0 <= I < N, e.g. 0/4".to_string();
         let [index, count]: [usize; 2] = items(text, &['/']).ok_or_else(bad)?;
         if count == 0 || index >= count {
             return Err(bad());

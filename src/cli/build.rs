@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use sacsim::analysis::inspect;
 use sacsim::io::Format;
@@ -97,11 +97,17 @@ fn model_spec(args: &Args) -> Result<ModelSpec> {
     let mut spec = match (args.preset, args.motif) {
         (Some(p), None) => ModelSpec::from_preset(p),
         (None, Some(m)) => ModelSpec::new(m, args.metals.clone()),
-        _ => bail!(
-            "name a preset ({}) or give --motif and --metals (motifs: {})",
-            PRESETS.map(|p| p.name).join(", "),
-            Motif::ALL.map(|m| m.name()).join(", ")
-        ),
+        _ => {
+            return Err(sacsim::Error::invalid(
+                "PRESET",
+                format!(
+                    "name a preset ({}) or give --motif and --metals (motifs: {})",
+                    PRESETS.map(|p| p.name).join(", "),
+                    Motif::ALL.map(|m| m.name()).join(", ")
+                ),
+            )
+            .into());
+        }
     };
     spec.cell = match (args.cell, args.rect) {
         (_, Some(Dims([n, m]))) => GrapheneCell::rectangular(n, m),

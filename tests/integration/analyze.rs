@@ -181,7 +181,7 @@ fn results_equal_brute_force_on_small_sets() {
         let (s, nn) = analyze_with_neighbours(
             &p,
             &AnalyzeConfig {
-                window_nm: [0.2, 0.6],
+                window_nm: sacsim::values::Pair([0.2, 0.6]),
                 ..Default::default()
             },
         )
@@ -270,7 +270,7 @@ fn clustered_samples_return_their_pair_fraction() {
     let s = analyze(
         &p,
         &AnalyzeConfig {
-            window_nm: [0.5, 0.8],
+            window_nm: sacsim::values::Pair([0.5, 0.8]),
             group_cutoff_nm: Some(0.8),
             ..Default::default()
         },
@@ -401,10 +401,11 @@ fn bad_analysis_input_gets_clear_errors() {
     let two = tmp.path().join("two.csv");
     std::fs::write(&two, "x,y,element\n1,2,Co\n30,40,Mn\n").unwrap();
     let model = super::root().join("structures/l-co1mn1-nc/POSCAR");
-    let cases: Vec<(Vec<&str>, String)> = vec![
+    let cases: Vec<(Vec<&str>, String, i32)> = vec![
         (
             vec!["analyze", one.to_str().unwrap(), "-o", o],
             "1 point(s); pair statistics need at least two".into(),
+            2,
         ),
         (
             vec!["analyze", nan.to_str().unwrap(), "-o", o],
@@ -412,6 +413,7 @@ fn bad_analysis_input_gets_clear_errors() {
                 "{}:3: expected a finite number for y in column 2",
                 nan.display()
             ),
+            1,
         ),
         (
             vec![
@@ -423,6 +425,7 @@ fn bad_analysis_input_gets_clear_errors() {
                 o,
             ],
             "no atoms of the selected elements; the file holds C, Co, Mn, N".into(),
+            2,
         ),
         (
             vec![
@@ -434,6 +437,7 @@ fn bad_analysis_input_gets_clear_errors() {
                 o,
             ],
             "give min,max with 0 <= min < max".into(),
+            2,
         ),
         (
             vec![
@@ -445,11 +449,12 @@ fn bad_analysis_input_gets_clear_errors() {
                 o,
             ],
             "lies outside the region".into(),
+            2,
         ),
     ];
-    for (args, want) in cases {
+    for (args, want, code) in cases {
         let r = sacsim(&args);
-        assert_eq!(r.status.code(), Some(1), "{args:?}");
+        assert_eq!(r.status.code(), Some(code), "{args:?}");
         let e = String::from_utf8_lossy(&r.stderr).into_owned();
         assert!(e.contains(&want), "{args:?}\n got: {e}\nwant: {want}");
         assert!(!out.exists());

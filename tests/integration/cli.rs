@@ -103,66 +103,79 @@ fn inspect_reports_shells_and_images() {
     assert_eq!(v["metals"][0]["shell"][0]["count"], 4);
 }
 
-/// Every bad input: exit code 1, one clear line, no output directory.
+/// Every bad input: exit code 2 (bad usage), one clear line, no output
+/// directory.
 #[test]
 fn bad_input_is_refused_with_the_valid_choices_and_writes_nothing() {
     let dir = tempdir();
     let out = dir.path().join("never");
     let o = out.to_str().unwrap();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
         (
             vec!["build", "co3-nc", "-o", o],
             "unknown preset 'co3-nc'; valid presets: co1-nc, mn1-nc, co1mn1-nc, l-co1mn1-nc, l-co2-nc, l-mn2-nc",
+            2,
         ),
         (
             vec!["build", "--motif", "mn5", "--metals", "Co", "-o", o],
             "unknown motif 'mn5'; valid motifs: pristine, mn4",
+            2,
         ),
         (
             vec!["build", "--motif", "mn4", "--metals", "Xx", "-o", o],
             "unknown element 'Xx'; valid symbols: H, He",
+            2,
         ),
         (
             vec!["build", "--motif", "mn4", "--metals", "N", "-o", o],
             "N is not a metal",
+            2,
         ),
         (
             vec!["build", "--motif", "m2n6-low", "--metals", "Co", "-o", o],
             "motif m2n6-low holds 2 metal(s), got 1",
+            2,
         ),
         (
             vec!["build", "co1-nc", "--format", "pdb", "-o", o],
             "unknown format 'pdb'; valid formats: poscar, xyz, cif",
+            2,
         ),
         (
             vec!["build", "co1-nc", "--cell", "4x4", "-o", o],
             "--cell 4x4 is too small for mn4: a metal is 9.84 Å from a periodic image of its site (minimum 12 Å); the smallest cell that works is --cell 5x5",
+            2,
         ),
         (
             vec!["build", "co1-nc", "--cell", "1x1", "--allow-small", "-o", o],
             "the smallest cell that works is --cell 5x5",
+            2,
         ),
         (
             vec!["build", "--motif", "m1m2-n8", "--metals", "Co,Mn", "-o", o],
             "the smallest cell that works is --cell 6x7",
+            2,
         ),
         (
             vec!["build", "co1-nc", "--cell", "six", "-o", o],
-            "invalid --cell 'six': expected NxM",
+            "invalid value 'six' for '--cell <NxM>': expected two values joined by x",
+            2,
         ),
         (
             vec!["build", "co1-nc", "--a", "1.2", "-o", o],
             "1.2 Å is not a graphene lattice constant",
+            2,
         ),
         (
             vec!["build", "co1-nc", "--magmom", "Co", "-o", o],
             "expected ELEMENT=MOMENT",
+            2,
         ),
-        (vec!["build", "-o", o], "name a preset"),
+        (vec!["build", "-o", o], "name a preset", 2),
     ];
-    for (args, want) in cases {
+    for (args, want, code) in cases {
         let r = sacsim(&args);
-        assert_eq!(r.status.code(), Some(1), "{args:?}");
+        assert_eq!(r.status.code(), Some(code), "{args:?}");
         let e = stderr(&r);
         assert!(
             e.starts_with("sacsim: ") && e.contains(want),
@@ -215,7 +228,7 @@ fn a_failed_build_keeps_existing_files_intact() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(r.status.code(), Some(2));
     assert_eq!(std::fs::read(out.join("POSCAR")).unwrap(), before);
     // No temporary files left behind either.
     assert!(files_in(&out).iter().all(|p| {

@@ -9,12 +9,13 @@ const SMALL: &str = r#"
 [run]
 seed = 7
 [sample]
-density = [0.5, 1.0]
+density_per_nm2 = [0.5, 1.0]
 support_thickness_nm = [0.0, 1.0]
 [imaging]
 shape = [128, 128]
 pixel_angstrom = 0.1
-dose_log10 = [4.5, 5.5]
+[acquisition]
+dose_e_per_a2 = { log_uniform = [3.16e4, 3.16e5] }
 "#;
 
 /// Every file under `dir` (relative path, bytes), sorted.
@@ -226,12 +227,22 @@ fn bad_dataset_input() {
         (
             "[sample]\ndensityy = 1.0\n",
             vec![],
-            "unknown field `densityy`, expected one of `density`, `mix`",
+            "unknown field `densityy`, expected one of `size_nm`, `density_per_nm2`, `mix`",
         ),
         (
-            "[sample]\ndensity = [2.0, 1.0]\n",
+            "[sample]\ndensity_per_nm2 = [2.0, 1.0]\n",
             vec![],
-            "sample.density = [2, 1]: a range needs min <= max",
+            "sample.density_per_nm2: [2, 1]: a range needs min <= max",
+        ),
+        (
+            "[imaging]\nwindow_angstrom = [0, 0, 10, 10]\n",
+            vec![],
+            "imaging.window_angstrom: set by the dataset for each image",
+        ),
+        (
+            "[run]\nheatmap_sigma_px = nan\n",
+            vec![],
+            "run.heatmap_sigma_px = NaN: give a positive number",
         ),
         (
             "[run]\nlabels = [\"coco\", \"voc\"]\n",
@@ -241,7 +252,7 @@ fn bad_dataset_input() {
         (
             "",
             vec!["--shard".into(), "3/2".into()],
-            "the index must be below the shard count",
+            "invalid value '3/2' for '--shard <I/N>': expected I/N with 0 <= I < N",
         ),
     ];
     for (toml, extra, want) in cases {
@@ -257,7 +268,7 @@ fn bad_dataset_input() {
         ];
         args.extend(extra);
         let r = sacsim(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_eq!(r.status.code(), Some(1), "{toml}");
+        assert_eq!(r.status.code(), Some(2), "{toml}");
         let e = String::from_utf8_lossy(&r.stderr).into_owned();
         assert!(e.contains(want), "{toml}\n got: {e}\nwant: {want}");
     }
@@ -268,7 +279,7 @@ fn bad_dataset_input() {
     let d = dir.to_str().unwrap();
     sacsim_ok(&["dataset", "--count", "2", "--config", b, "-o", d]);
     let r = sacsim(&["dataset", "--count", "3", "--config", b, "-o", d]);
-    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("holds a different run"));
     sacsim_ok(&["dataset", "--count", "3", "--config", b, "--force", "-o", d]);
 }

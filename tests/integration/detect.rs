@@ -126,7 +126,8 @@ fn finds_both_metals_in_the_abtem_image_with_poisson_noise() {
             counts[iy * nx + ix] = Poisson::new(mean.max(1e-9)).unwrap().sample(&mut rng) as f32;
         }
     }
-    let r = detect(&counts, nx, ny, &DetectConfig::new(step)).unwrap();
+    let frame = sacsim::ImageFrame::new([nx, ny], step, [0.0, 0.0]).unwrap();
+    let r = detect(&counts, &frame, &DetectConfig::default()).unwrap();
     assert_eq!(r.detections.len(), 2, "only the two metals stand out");
     for (x, y) in [(9.84, 11.362253297651835), (19.68, 17.043379946477753)] {
         let best = r

@@ -6,16 +6,25 @@ use super::{sacsim, sacsim_ok, tempdir};
 const REDUCED: &str = r#"
 [study]
 seed = 3
+reactions = ["her"]
+
+[sample]
 size_nm = [8.0, 8.0]
-density = 0.6
+density_per_nm2 = 0.6
+support = "amorphous"
 support_thickness_nm = 1.0
+
+[imaging]
 pixel_angstrom = 0.12
 kv = 80.0
 alpha_mrad = 30.0
 detector_mrad = [80.0, 200.0]
-dose = 1e5
-pair_window_nm = [0.20, 0.30]
-reactions = ["her"]
+
+[acquisition]
+dose_e_per_a2 = 1e5
+
+[analyze]
+window_nm = [0.20, 0.30]
 
 [[catalyst]]
 name = "Co1-NC"

@@ -393,42 +393,51 @@ fn bad_sample_input_gets_one_clear_line() {
     let tmp = tempdir();
     let out = tmp.path().join("never");
     let o = out.to_str().unwrap();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
         (
             vec!["sample", "--density", "5", "-o", o],
             "the largest achievable density is about 1.49",
+            2,
         ),
         (
             vec!["sample", "--mix", "l-comn:0.5,co-n4:0.3", "-o", o],
             "the fractions sum to 0.800, not 1",
+            2,
         ),
         (
             vec!["sample", "--mix", "co-n9:1", "-o", o],
             "unknown suffix '-n9'; valid forms:",
+            2,
         ),
         (
             vec!["sample", "--size=-5x10", "-o", o],
             "give two positive sizes",
+            2,
         ),
         (
             vec!["sample", "--size", "ten", "-o", o],
-            "invalid --size 'ten'",
+            "invalid value 'ten' for '--size <XxY>': expected two values joined by x",
+            2,
         ),
         (
             vec!["sample", "--size", "0.1x0.1", "-o", o],
             "0.1x0.1 nm is too small; the smallest sample for this mix and separation is 2.0x2.0 nm",
+            2,
         ),
         (
             vec!["sample", "--support", "foam", "-o", o],
-            "valid: none, amorphous, layers:N",
+            "invalid value 'foam' for '--support <SUPPORT>': unknown support 'foam'; valid supports: none, amorphous, layers:N",
+            2,
         ),
         (
             vec!["sample", "--format", "cif", "-o", o],
             "samples are written as xyz and/or poscar",
+            2,
         ),
         (
             vec!["sample", "--n-doping", "40", "-o", o],
             "do not fit beside the sites",
+            2,
         ),
         (
             vec![
@@ -441,11 +450,12 @@ fn bad_sample_input_gets_one_clear_line() {
                 o,
             ],
             "must exceed the minimum separation 5.19",
+            2,
         ),
     ];
-    for (args, want) in cases {
+    for (args, want, code) in cases {
         let r = sacsim(&args);
-        assert_eq!(r.status.code(), Some(1), "{args:?}");
+        assert_eq!(r.status.code(), Some(code), "{args:?}");
         let e = String::from_utf8_lossy(&r.stderr).into_owned();
         assert!(e.contains(want), "{args:?}\n got: {e}\nwant: {want}");
         assert_eq!(e.trim_end().lines().count(), 1, "{e}");

@@ -203,7 +203,8 @@ fn image_is_linear_in_atoms_and_integrates_to_the_cross_sections() {
     }
     // ∫ I dA = Σ σ: the image holds exactly the scattered fraction.
     let sigma = |e| sacsim::stem::incoherent::cached_cross_section(e, &imaging);
-    let total: f64 = ab.data.iter().map(|&v| v as f64).sum::<f64>() * ab.pixel[0] * ab.pixel[1];
+    let total: f64 =
+        ab.data.iter().map(|&v| v as f64).sum::<f64>() * ab.frame.pixel[0] * ab.frame.pixel[1];
     let want = sigma(Element::CO) + sigma(Element::MN) + sigma(Element::C);
     assert!((total / want - 1.0).abs() < 1e-3, "{total} vs {want}");
 }
@@ -311,7 +312,7 @@ fn windows_and_periodic_cells_give_the_same_image() {
         },
     )
     .unwrap();
-    assert_eq!((periodic.nx, periodic.ny), (window.nx, window.ny));
+    assert_eq!((periodic.frame.shape), (window.frame.shape));
     let peak = periodic.data.iter().fold(0f32, |m, &v| m.max(v));
     let worst = periodic
         .data
@@ -329,26 +330,31 @@ fn bad_optics_and_oversized_fields_are_refused() {
     let o = out.to_str().unwrap();
     let model = root().join("structures/l-co1mn1-nc/POSCAR");
     let m = model.to_str().unwrap();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
         (
             vec!["simulate", m, "--alpha=-5", "-o", o],
             "the convergence semi-angle must lie in 0-200 mrad",
+            2,
         ),
         (
             vec!["simulate", m, "--detector", "20,200", "-o", o],
             "the inner angle 20 mrad lies inside the 30 mrad probe aperture",
+            2,
         ),
         (
             vec!["simulate", m, "--detector", "200,80", "-o", o],
             "give inner < outer",
+            2,
         ),
         (
             vec!["simulate", m, "--kv", "0", "-o", o],
             "give a positive voltage",
+            2,
         ),
         (
             vec!["simulate", m, "--model", "lorentz", "-o", o],
-            "valid: phase-object, born, zn, zn:N",
+            "invalid value 'lorentz' for '--model <MODEL>': unknown cross-section model 'lorentz'; valid cross-section models: phase-object, born, zn, zn:N",
+            2,
         ),
         (
             vec![
@@ -362,16 +368,18 @@ fn bad_optics_and_oversized_fields_are_refused() {
                 o,
             ],
             "GiB, more than the",
+            2,
         ),
         (
             vec!["simulate", m, "--dose=-3", "-o", o],
             "give a positive dose",
+            2,
         ),
-        (vec!["simulate", "nothing.xyz", "-o", o], "nothing.xyz"),
+        (vec!["simulate", "nothing.xyz", "-o", o], "nothing.xyz", 1),
     ];
-    for (args, want) in cases {
+    for (args, want, code) in cases {
         let r = sacsim(&args);
-        assert_eq!(r.status.code(), Some(1), "{args:?}");
+        assert_eq!(r.status.code(), Some(code), "{args:?}");
         let e = String::from_utf8_lossy(&r.stderr).into_owned();
         assert!(e.contains(want), "{args:?}\n got: {e}\nwant: {want}");
         assert_eq!(e.trim_end().lines().count(), 1, "{e}");
