@@ -70,14 +70,25 @@ impl<T: DeserializeOwned + Serialize + Default> Ranged<T> {
                 ));
             }
             match r.how(key)? {
-                Draw::Uniform(lo, hi) | Draw::LogUniform(lo, hi) if !(lo <= hi) => {
-                    return Err(bad(key, format!("[{lo}, {hi}]: a range needs min <= max")));
+                Draw::Uniform(lo, hi) | Draw::LogUniform(lo, hi)
+                    if !(lo.is_finite() && hi.is_finite()) || lo > hi =>
+                {
+                    return Err(bad(
+                        key,
+                        format!("[{lo}, {hi}]: a range needs finite min <= max"),
+                    ));
                 }
-                Draw::LogUniform(lo, _) if !(lo > 0.0) => {
+                Draw::LogUniform(lo, _) if lo.is_nan() || lo <= 0.0 => {
                     return Err(bad(key, "a log-uniform range needs min > 0".into()));
                 }
-                Draw::Components(c) if c.iter().any(|(lo, hi)| !(lo <= hi)) => {
-                    return Err(bad(key, "each component range needs min <= max".into()));
+                Draw::Components(c)
+                    if c.iter()
+                        .any(|(lo, hi)| !(lo.is_finite() && hi.is_finite()) || lo > hi) =>
+                {
+                    return Err(bad(
+                        key,
+                        "each component range needs finite min <= max".into(),
+                    ));
                 }
                 _ => {}
             }
@@ -100,8 +111,7 @@ impl<T: DeserializeOwned + Serialize + Default> Ranged<T> {
         Ok(r)
     }
 
-    /// The stage's keys: the serialised default plus keys whose default is
-    /// absent (`None`), found by trying them.
+    /// Does the stage accept `key = value` (everything else at its default)?
     fn accepts(&self, key: &str, value: Value) -> bool {
         let mut t = Table::new();
         t.insert(key.to_string(), value);
@@ -110,16 +120,16 @@ impl<T: DeserializeOwned + Serialize + Default> Ranged<T> {
 
     fn how<'a>(&'a self, key: &str) -> Result<Draw<'a>> {
         let v = &self.table[key];
-        if let Some(inner) = v.as_table() {
-            if let (1, Some(range)) = (inner.len(), inner.get("log_uniform")) {
-                let (lo, hi) = two_numbers(range).ok_or_else(|| {
-                    Error::invalid(
-                        "--config",
-                        format!("{}.{key}: log_uniform takes [min, max]", self.section),
-                    )
-                })?;
-                return Ok(Draw::LogUniform(lo, hi));
-            }
+        if let Some(inner) = v.as_table()
+            && let (1, Some(range)) = (inner.len(), inner.get("log_uniform"))
+        {
+            let (lo, hi) = two_numbers(range).ok_or_else(|| {
+                Error::invalid(
+                    "--config",
+                    format!("{}.{key}: log_uniform takes [min, max]", self.section),
+                )
+            })?;
+            return Ok(Draw::LogUniform(lo, hi));
         }
         if let Some((lo, hi)) = two_numbers(v)
             && self.accepts(key, Value::Float(lo))

@@ -84,7 +84,7 @@ pub fn write_simulation(
         imaging: config.clone(),
         acquisition: *acquisition,
         optics: serde_json::to_value(sim.imaging).expect("serialise"),
-        grid: serde_json::to_value(&sim.plan).expect("serialise"),
+        grid: serde_json::to_value(sim.plan).expect("serialise"),
         frame: img.frame,
         pixel_convention: PIXEL_CONVENTION.into(),
         units: if acquisition.dose.is_some() {

@@ -232,7 +232,7 @@ fn bad_dataset_input() {
         (
             "[sample]\ndensity_per_nm2 = [2.0, 1.0]\n",
             vec![],
-            "sample.density_per_nm2: [2, 1]: a range needs min <= max",
+            "sample.density_per_nm2: [2, 1]: a range needs finite min <= max",
         ),
         (
             "[imaging]\nwindow_angstrom = [0, 0, 10, 10]\n",

@@ -20,15 +20,27 @@
 
 use std::collections::BTreeMap;
 
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::spatial::{Grid2, Hit, NeighborIndex, Pairs};
+mod csr;
+mod gr;
+mod groups;
+mod intervals;
+mod neighbours;
+
+pub use neighbours::nearest_neighbours;
+
 use crate::error::{Error, Result};
 use crate::structure::{Positions, Region};
-use crate::values::Pair;
+use crate::values::{Pair, angstrom_to_nm, nm_to_angstrom};
+use csr::{csr_cdf, csr_moments, csr_points};
+use gr::pair_correlation;
+use groups::group_sizes;
+use intervals::{bootstrap, median, percentile};
+use neighbours::{Context, neighbours_in};
 
 /// Points above which intervals use normal approximations.
 const BOOTSTRAP_LIMIT: usize = 20_000;
@@ -197,292 +209,6 @@ pub struct NearestNeighbours {
     pub focal: Vec<bool>,
 }
 
-fn periodic_size(p: &Positions) -> Option<[f64; 3]> {
-    match p.region {
-        Region::Periodic { size } => Some(size),
-        Region::Open { .. } => None,
-    }
-}
-
-/// Distance (Å) from a point to the border of an open region.
-fn border_distance(p: &[f64; 3], region: &Region, dims: usize) -> f64 {
-    match region {
-        Region::Periodic { .. } => f64::INFINITY,
-        Region::Open { origin, size } => (0..dims)
-            .map(|k| (p[k] - origin[k]).min(origin[k] + size[k] - p[k]))
-            .fold(f64::INFINITY, f64::min),
-    }
-}
-
-/// The spatial index of one analysis, built once: a cell grid in 2D when
-/// the density is even enough (3-4x faster than the tree on 10⁶-10⁷
-/// points), k-d trees otherwise.
-enum Context {
-    Grid(Grid2),
-    Tree2(NeighborIndex<2>),
-    Tree3(NeighborIndex<3>),
-}
-
-impl Context {
-    fn new(p: &Positions) -> Context {
-        if p.dims == 3 {
-            return Context::Tree3(NeighborIndex::<3>::new(&p.points, periodic_size(p)));
-        }
-        let pts: Vec<[f64; 2]> = p.points.par_iter().map(|q| [q[0], q[1]]).collect();
-        let (origin, size, periodic) = bounds2(p);
-        let grid = Grid2::new(&pts, (origin, size), periodic, 2.0, 0.0);
-        if grid.max_occupancy() <= 64 {
-            Context::Grid(grid)
-        } else {
-            Context::Tree2(NeighborIndex::<2>::new(&pts, periodic.then_some(size)))
-        }
-    }
-
-    fn nearest(&self) -> Vec<Option<Hit>> {
-        match self {
-            Context::Grid(g) => g.nearest(),
-            Context::Tree2(t) => t.nearest(),
-            Context::Tree3(t) => t.nearest(),
-        }
-    }
-
-    fn pairs_within(&self, r: f64) -> Vec<(usize, usize, f64)> {
-        match self {
-            Context::Grid(g) => g.pairs_within(r),
-            Context::Tree2(t) => t.pairs_within(r),
-            Context::Tree3(t) => t.pairs_within(r),
-        }
-    }
-
-    /// Pair-distance histogram (deterministic order of summation) and the
-    /// pairs within `keep`, in one pass.
-    fn histogram(
-        &self,
-        r_max: f64,
-        nbins: usize,
-        keep: f64,
-        weight: impl Fn(usize, usize, f64) -> f64 + Sync,
-    ) -> (Vec<f64>, Pairs) {
-        if let Context::Grid(g) = self {
-            return g.pair_histogram(r_max, nbins, keep, weight);
-        }
-        let dr = r_max / nbins as f64;
-        let mut h = vec![0.0; nbins];
-        let pairs = self.pairs_within(r_max.max(keep));
-        for &(i, j, d) in &pairs {
-            if d > 0.0 && d <= r_max {
-                h[((d / dr) as usize).min(nbins - 1)] += weight(i, j, d);
-            }
-        }
-        (h, pairs.into_iter().filter(|p| p.2 <= keep).collect())
-    }
-}
-
-/// Nearest neighbours of every point.
-pub fn nearest_neighbours(p: &Positions) -> NearestNeighbours {
-    neighbours_in(p, &Context::new(p))
-}
-
-fn neighbours_in(p: &Positions, ctx: &Context) -> NearestNeighbours {
-    let hits: Vec<(f64, usize)> = ctx
-        .nearest()
-        .into_iter()
-        .map(|h| h.map_or((f64::INFINITY, usize::MAX), |h| (h.distance, h.index)))
-        .collect();
-    let focal = p
-        .points
-        .par_iter()
-        .zip(&hits)
-        .map(|(q, h)| h.0 <= border_distance(q, &p.region, p.dims))
-        .collect();
-    NearestNeighbours {
-        distance: hits.iter().map(|h| h.0).collect(),
-        index: hits.iter().map(|h| h.1).collect(),
-        focal,
-    }
-}
-
-/// Unit-ball measure V_d: π (2D), 4π/3 (3D).
-fn ball(dims: usize) -> f64 {
-    if dims == 3 {
-        4.0 / 3.0 * std::f64::consts::PI
-    } else {
-        std::f64::consts::PI
-    }
-}
-
-/// CSR NN CDF at r (Å) for density rho (per Å^d).
-fn csr_cdf(r: f64, rho: f64, dims: usize) -> f64 {
-    1.0 - (-rho * ball(dims) * r.powi(dims as i32)).exp()
-}
-
-/// CSR mean and sd of the NN distance (Å): Γ(1+1/d) and
-/// sqrt(Γ(1+2/d) − Γ(1+1/d)²) times (rho V_d)^(−1/d).
-fn csr_moments(rho: f64, dims: usize) -> (f64, f64) {
-    let (g1, g2) = if dims == 3 {
-        (0.892_979_511_569_249, 0.902_745_292_950_934)
-    } else {
-        (0.886_226_925_452_758, 1.0)
-    };
-    let scale = (rho * ball(dims)).powf(-1.0 / dims as f64);
-    (g1 * scale, (g2 - g1 * g1).sqrt() * scale)
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.par_sort_unstable_by(f64::total_cmp);
-    percentile(values, 0.5)
-}
-
-/// Percentile-bootstrap 95 % interval of a statistic over `values`.
-fn bootstrap(
-    values: &[f64],
-    b: usize,
-    seed: u64,
-    stream: u64,
-    stat: impl Fn(&mut Vec<f64>) -> f64 + Sync,
-) -> (f64, f64) {
-    let mut est: Vec<f64> = (0..b)
-        .into_par_iter()
-        .map(|k| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(stream * 1_000_000 + k as u64);
-            let mut sample: Vec<f64> = (0..values.len())
-                .map(|_| values[rng.random_range(0..values.len())])
-                .collect();
-            stat(&mut sample)
-        })
-        .collect();
-    est.sort_by(f64::total_cmp);
-    (percentile(&est, 0.025), percentile(&est, 0.975))
-}
-
-/// Union-find group sizes of points closer than `cutoff` (Å).
-fn group_sizes(p: &Positions, pairs: &[(usize, usize, f64)]) -> Vec<usize> {
-    let mut parent: Vec<usize> = (0..p.len()).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
-    for &(i, j, _) in pairs {
-        let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-        if a != b {
-            parent[a.max(b)] = a.min(b);
-        }
-    }
-    let mut sizes = vec![0usize; p.len()];
-    for i in 0..p.len() {
-        sizes[find(&mut parent, i)] += 1;
-    }
-    sizes.retain(|&s| s > 0);
-    sizes
-}
-
-/// The 2D bounds of the region: (origin, size, periodic).
-fn bounds2(p: &Positions) -> ([f64; 2], [f64; 2], bool) {
-    match p.region {
-        Region::Periodic { size } => ([0.0, 0.0], [size[0], size[1]], true),
-        Region::Open { origin, size } => ([origin[0], origin[1]], [size[0], size[1]], false),
-    }
-}
-
-/// Fraction of the circle of radius r about (x, y) that lies inside the
-/// rectangle (Ripley 1977): 1 − (arcs outside the four edges − corner
-/// overlaps) / 2π. Valid for r up to half the shorter side.
-fn circle_inside(x: f64, y: f64, r: f64, origin: [f64; 3], size: [f64; 3]) -> f64 {
-    let e = [
-        x - origin[0],
-        origin[0] + size[0] - x,
-        y - origin[1],
-        origin[1] + size[1] - y,
-    ];
-    let half = |d: f64| if d < r { (d / r).acos() } else { 0.0 };
-    let mut outside = e.iter().map(|&d| 2.0 * half(d)).sum::<f64>();
-    for (a, b) in [(0, 2), (0, 3), (1, 2), (1, 3)] {
-        if e[a] * e[a] + e[b] * e[b] < r * r {
-            outside -= half(e[a]) + half(e[b]) - std::f64::consts::FRAC_PI_2;
-        }
-    }
-    (1.0 - outside / (2.0 * std::f64::consts::PI)).max(1e-3)
-}
-
-/// g(r) up to r_max (Å) in bins of dr (Å), and the pairs within `keep`.
-fn pair_correlation(
-    p: &Positions,
-    ctx: &Context,
-    r_max: f64,
-    dr: f64,
-    keep: f64,
-) -> (Vec<[f64; 2]>, Pairs) {
-    let nbins = ((r_max / dr).floor() as usize).max(1);
-    let n = p.len() as f64;
-    let measure = p.region.measure(p.dims);
-    let open2d = match (p.region, p.dims) {
-        (Region::Open { origin, size }, 2) => Some((origin, size)),
-        _ => None,
-    };
-    // Each unordered pair counts twice; in open 2D regions each direction
-    // carries Ripley's weight 1/(share of the circle inside the region).
-    let (hist, pairs) = ctx.histogram(nbins as f64 * dr, nbins, keep, |i, j, d| match open2d {
-        Some((origin, size)) => {
-            1.0 / circle_inside(p.points[i][0], p.points[i][1], d, origin, size)
-                + 1.0 / circle_inside(p.points[j][0], p.points[j][1], d, origin, size)
-        }
-        None => 2.0,
-    });
-    let g = (0..nbins)
-        .map(|b| {
-            let (r0, r1) = (b as f64 * dr, (b + 1) as f64 * dr);
-            let shell = if p.dims == 3 {
-                4.0 / 3.0 * std::f64::consts::PI * (r1.powi(3) - r0.powi(3))
-            } else {
-                std::f64::consts::PI * (r1 * r1 - r0 * r0)
-            };
-            [
-                (r0 + r1) / 2.0 / 10.0,
-                measure * hist[b] / (n * (n - 1.0) * shell),
-            ]
-        })
-        .collect();
-    (g, pairs)
-}
-
-/// Uniform random points in the same region (one CSR realisation).
-fn csr_points(p: &Positions, rng: &mut ChaCha8Rng) -> Positions {
-    let (origin, size) = match p.region {
-        Region::Periodic { size } => ([0.0; 3], size),
-        Region::Open { origin, size } => (origin, size),
-    };
-    let points = (0..p.len())
-        .map(|_| {
-            std::array::from_fn(|k| {
-                if k < p.dims {
-                    origin[k] + rng.random::<f64>() * size[k]
-                } else {
-                    0.0
-                }
-            })
-        })
-        .collect();
-    Positions {
-        points,
-        elements: vec![None; p.len()],
-        source: "csr".into(),
-        ..p.clone()
-    }
-}
-
 /// The full analysis.
 pub fn analyze(p: &Positions, s: &AnalyzeConfig) -> Result<PairStats> {
     Ok(analyze_with_neighbours(p, s)?.0)
@@ -504,7 +230,7 @@ pub fn analyze_with_neighbours(
     if !(s.bin_nm > 0.0 && s.gr_bin_nm > 0.0) {
         return Err(Error::invalid("--bin", "bin widths must be positive"));
     }
-    let (a, b) = (a_nm * 10.0, b_nm * 10.0);
+    let (a, b) = (nm_to_angstrom(a_nm), nm_to_angstrom(b_nm));
     let ctx = Context::new(p);
     let nn = neighbours_in(p, &ctx);
     let focal: Vec<usize> = (0..p.len()).filter(|&i| nn.focal[i]).collect();
@@ -609,7 +335,7 @@ pub fn analyze_with_neighbours(
 
     // Histogram with the CSR expectation.
     let hist_max = d_max.max(2.0 * b).min(50.0 * (mean + 1.0));
-    let bin = s.bin_nm * 10.0;
+    let bin = nm_to_angstrom(s.bin_nm);
     let nbins = ((hist_max / bin).ceil() as usize).clamp(1, 100_000);
     let mut counts = vec![0usize; nbins];
     for &x in &d {
@@ -619,8 +345,8 @@ pub fn analyze_with_neighbours(
         .map(|k| {
             let (lo, hi) = (k as f64 * bin, (k + 1) as f64 * bin);
             Bin {
-                lo_nm: lo / 10.0,
-                hi_nm: hi / 10.0,
+                lo_nm: angstrom_to_nm(lo),
+                hi_nm: angstrom_to_nm(hi),
                 count: counts[k],
                 csr_expected: nf * (csr_cdf(hi, rho, p.dims) - csr_cdf(lo, rho, p.dims)),
                 mc_envelope: None,
@@ -687,12 +413,17 @@ pub fn analyze_with_neighbours(
     } else {
         min_side / 4.0
     };
-    let gr_max = s
-        .gr_max_nm
-        .map_or(10.0f64.min(gr_limit), |x| (x * 10.0).min(gr_limit));
+    let gr_max = s.gr_max_nm.map_or(nm_to_angstrom(1.0).min(gr_limit), |x| {
+        nm_to_angstrom(x).min(gr_limit)
+    });
     let cutoff_nm = s.group_cutoff_nm.unwrap_or(b_nm);
-    let (pair_correlation, close_pairs) =
-        pair_correlation(p, &ctx, gr_max, s.gr_bin_nm * 10.0, cutoff_nm * 10.0);
+    let (pair_correlation, close_pairs) = pair_correlation(
+        p,
+        &ctx,
+        gr_max,
+        nm_to_angstrom(s.gr_bin_nm),
+        nm_to_angstrom(cutoff_nm),
+    );
 
     // Groups.
     let sizes = group_sizes(p, &close_pairs);
@@ -737,14 +468,14 @@ pub fn analyze_with_neighbours(
         region: p.region,
         density,
         mean_nn_nm: Estimate {
-            value: mean / 10.0,
-            ci_low: mean_ci.0 / 10.0,
-            ci_high: mean_ci.1 / 10.0,
+            value: angstrom_to_nm(mean),
+            ci_low: angstrom_to_nm(mean_ci.0),
+            ci_high: angstrom_to_nm(mean_ci.1),
         },
         median_nn_nm: Estimate {
-            value: med / 10.0,
-            ci_low: median_ci.0 / 10.0,
-            ci_high: median_ci.1 / 10.0,
+            value: angstrom_to_nm(med),
+            ci_low: angstrom_to_nm(median_ci.0),
+            ci_high: angstrom_to_nm(median_ci.1),
         },
         mode_nn_nm: mode,
         window_nm: s.window_nm.0,
@@ -756,7 +487,7 @@ pub fn analyze_with_neighbours(
         pair_fraction_by_elements: by_pair,
         groups,
         csr: Baseline {
-            mean_nn_nm: csr_mean / 10.0,
+            mean_nn_nm: angstrom_to_nm(csr_mean),
             pair_fraction: p_csr,
             clark_evans_r: r_ce,
             clark_evans_se: se_r,
