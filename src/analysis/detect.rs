@@ -37,30 +37,30 @@ use crate::values::Pair;
 pub struct DetectConfig {
     /// Smoothing σ (Å), about the probe's.
     #[serde(rename = "smoothing_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().smoothing)]
+    #[arg(id = "smoothing_angstrom", long = "smoothing", value_name = "Å", default_value_t = DetectConfig::default().smoothing)]
     pub smoothing: f64,
     /// Background σ (Å).
     #[serde(rename = "background_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().background)]
+    #[arg(id = "background_angstrom", long = "background", value_name = "Å", default_value_t = DetectConfig::default().background)]
     pub background: f64,
     /// Minimum separation of two detections (Å).
     #[serde(rename = "min_separation_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().min_separation)]
+    #[arg(id = "min_separation_angstrom", long = "min-separation", value_name = "Å", default_value_t = DetectConfig::default().min_separation)]
     pub min_separation: f64,
     /// Detection threshold in units of the robust noise σ.
     #[arg(long, value_name = "SIGMA", default_value_t = DetectConfig::default().threshold)]
     pub threshold: f64,
     /// Half-width of the sub-pixel refinement window (Å).
     #[serde(rename = "refine_radius_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().refine_radius)]
+    #[arg(id = "refine_radius_angstrom", long = "refine-radius", value_name = "Å", default_value_t = DetectConfig::default().refine_radius)]
     pub refine_radius: f64,
     /// Radius of the intensity integration (Å).
     #[serde(rename = "integration_radius_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().integration_radius)]
+    #[arg(id = "integration_radius_angstrom", long = "integration-radius", value_name = "Å", default_value_t = DetectConfig::default().integration_radius)]
     pub integration_radius: f64,
     /// Border excluded from detection (Å).
     #[serde(rename = "edge_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = DetectConfig::default().edge)]
+    #[arg(id = "edge_angstrom", long = "edge", value_name = "Å", default_value_t = DetectConfig::default().edge)]
     pub edge: f64,
     /// Assign two elements by intensity, lighter,heavier (e.g. Mn,Co).
     #[arg(long, value_name = "LIGHT,HEAVY")]

@@ -282,3 +282,48 @@ impl DatasetConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn keys_outside_the_recipe_keep_the_command_defaults() {
+        let c = DatasetConfig::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let imaging = c.imaging.draw(&mut rng).unwrap();
+        let sample = c.sample.draw(&mut rng).unwrap();
+        let acquisition = c.acquisition.draw(&mut rng).unwrap();
+        let (di, ds, da) = (
+            ImagingConfig::default(),
+            SampleConfig::default(),
+            AcquisitionConfig::default(),
+        );
+        // Not in the survey recipe: the command's defaults.
+        assert_eq!(
+            (imaging.kv, imaging.detector_mrad, imaging.model),
+            (di.kv, di.detector_mrad, di.model)
+        );
+        assert_eq!(imaging.thermal_angstrom, di.thermal_angstrom);
+        assert_eq!(
+            (sample.mix.clone(), sample.pyridinic_fraction),
+            (ds.mix, ds.pyridinic_fraction)
+        );
+        assert_eq!(
+            sample.cluster_distance_angstrom,
+            ds.cluster_distance_angstrom
+        );
+        assert_eq!(acquisition.line_offset, da.line_offset);
+        // In the recipe: drawn inside its range.
+        assert!((0.08..=0.12).contains(&imaging.pixel_angstrom));
+        assert!((1e4..=1e6).contains(&acquisition.dose.unwrap()));
+        // A user key overrides the recipe's, and any stage key is accepted.
+        let c =
+            DatasetConfig::from_toml("[imaging]\nmodel = \"born\"\nkv = [60, 80]\n", "t").unwrap();
+        let i = c.imaging.draw(&mut rng).unwrap();
+        assert_eq!(i.model.to_string(), "born");
+        assert!((60.0..=80.0).contains(&i.kv));
+    }
+}

@@ -103,3 +103,46 @@ impl Study {
         Ok(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "[study]\nseed = 1\n[[catalyst]]\nname = \"x\"\npreset = \"co1-nc\"\nmix = \"co-n4:1\"\n";
+
+    #[test]
+    fn a_study_without_stage_tables_takes_the_command_defaults() {
+        let s = Study::from_toml(MINIMAL, "t").unwrap();
+        assert_eq!(s.sample, SampleConfig::default());
+        assert_eq!(s.imaging, ImagingConfig::default());
+        assert_eq!(s.acquisition, AcquisitionConfig::default());
+        assert_eq!(s.detect, DetectConfig::default());
+        assert_eq!(s.analyze, AnalyzeConfig::default());
+    }
+
+    #[test]
+    fn ignored_or_unknown_keys_are_refused() {
+        for (extra, want) in [
+            (
+                "[sample]\nseed = 4\n",
+                "[sample] seed: a study takes it from [study] seed",
+            ),
+            (
+                "[sample]\nmix = \"co-n4:1\"\n",
+                "[sample] mix: a study takes it from each [[catalyst]] mix",
+            ),
+            ("[acquisition]\nseed = 4\n", "[acquisition] seed"),
+            ("[imaging]\nalpha = 30\n", "unknown field `alpha`"),
+            (
+                "[imaging]\nmodel = \"lorentz\"\n",
+                "unknown cross-section model 'lorentz'",
+            ),
+        ] {
+            let e = Study::from_toml(&format!("{MINIMAL}{extra}"), "t")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+    }
+}

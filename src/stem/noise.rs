@@ -35,37 +35,48 @@ pub struct Acquisition {
     /// Electron dose (e/Å²): Poisson counts; none: no shot noise, values
     /// stay fractions of the beam.
     #[serde(rename = "dose_e_per_a2")]
-    #[arg(long = "dose", value_name = "E_PER_A2")]
+    #[arg(id = "dose_e_per_a2", long = "dose", value_name = "E_PER_A2")]
     pub dose: Option<f64>,
     /// Gaussian detector noise, rms (counts with a dose, else fraction).
-    #[arg(long, value_name = "RMS", default_value_t = 0.0)]
+    #[arg(long, value_name = "RMS", default_value_t = Acquisition::default().detector_noise)]
     pub detector_noise: f64,
     /// Per-line intensity offset, rms, in units of the image mean.
-    #[arg(long, value_name = "RMS", default_value_t = 0.0)]
+    #[arg(long, value_name = "RMS", default_value_t = Acquisition::default().line_offset)]
     pub line_offset: f64,
     /// Per-line scan jitter along x, rms (Å).
     #[serde(rename = "line_jitter_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = 0.0)]
+    #[arg(
+        id = "line_jitter_angstrom",
+        long = "line-jitter",
+        value_name = "Å",
+        default_value_t = Acquisition::default().line_jitter
+    )]
     pub line_jitter: f64,
     /// Flyback distortion at the start of each line (Å).
     #[serde(rename = "flyback_angstrom")]
     #[arg(
-        long,
+        id = "flyback_angstrom",
+        long = "flyback",
         value_name = "Å",
         allow_hyphen_values = true,
-        default_value_t = 0.0
+        default_value_t = Acquisition::default().flyback
     )]
     pub flyback: f64,
     /// Linear drift over the frame, x,y (Å).
     #[serde(rename = "drift_angstrom")]
-    #[arg(long, value_name = "DX,DY", allow_hyphen_values = true, default_value_t = Pair([0.0, 0.0]))]
+    #[arg(id = "drift_angstrom", long = "drift", value_name = "DX,DY", allow_hyphen_values = true, default_value_t = Acquisition::default().drift)]
     pub drift: Pair<f64>,
     /// Per-pixel probe jitter, rms per axis (Å).
     #[serde(rename = "probe_jitter_angstrom")]
-    #[arg(long, value_name = "Å", default_value_t = 0.0)]
+    #[arg(
+        id = "probe_jitter_angstrom",
+        long = "probe-jitter",
+        value_name = "Å",
+        default_value_t = Acquisition::default().probe_jitter
+    )]
     pub probe_jitter: f64,
     /// Seed of the noise and scan artefacts.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = Acquisition::default().seed)]
     pub seed: u64,
 }
 

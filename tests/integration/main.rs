@@ -5,6 +5,7 @@ mod analyze;
 mod cli;
 mod dataset;
 mod detect;
+mod frames;
 mod geometry;
 mod golden;
 #[cfg(feature = "interop")]
