@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 
-use super::graphene::Site;
+use super::graphene::{GrapheneCell, Site};
 
 /// Where a metal atom sits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,6 +63,35 @@ impl Recipe {
             nitrogen: self.nitrogen.iter().map(|&s| f(s)).collect(),
             metals: self.metals.iter().map(|p| p.map(f)).collect(),
         }
+    }
+
+    /// In-plane metal positions (Å, z = 0) for lattice constant `a`: the
+    /// bond midpoint or the site under a lifted metal.
+    pub fn metal_positions(&self, a: f64) -> Vec<[f64; 2]> {
+        let cell = GrapheneCell {
+            a,
+            ..GrapheneCell::hexagonal(1, 1)
+        };
+        let at = |s: Site| cell.site_position(s);
+        self.metals
+            .iter()
+            .map(|p| {
+                let v = match *p {
+                    Placement::BondMidpoint(s, t) => (at(s) + at(t)) / 2.0,
+                    Placement::AboveSite(s) => at(s),
+                };
+                [v.x, v.y]
+            })
+            .collect()
+    }
+
+    /// The largest in-plane distance between two of the recipe's metals
+    /// (Å; 0 for one metal or none).
+    pub fn metal_span(&self, a: f64) -> f64 {
+        let p = self.metal_positions(a);
+        p.iter()
+            .flat_map(|u| p.iter().map(move |v| (u[0] - v[0]).hypot(u[1] - v[1])))
+            .fold(0.0, f64::max)
     }
 
     /// Two recipes applied together (M1M2-N8 is two MN4).
@@ -135,6 +164,12 @@ impl Motif {
                 name: name.to_string(),
                 valid: Motif::ALL.map(|m| m.name()).join(", "),
             })
+    }
+
+    /// The largest in-plane metal-metal distance of the motif (Å), from
+    /// its recipe.
+    pub fn metal_span(self, a: f64) -> f64 {
+        self.recipe().metal_span(a)
     }
 
     /// How many metal atoms the motif holds.
@@ -211,6 +246,25 @@ impl std::fmt::Display for Motif {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metal_spans_come_from_the_recipes() {
+        let a = 2.46;
+        for (m, span) in [
+            (Motif::Pristine, 0.0),
+            (Motif::MN4, 0.0),
+            (Motif::MN3, 0.0),
+            (Motif::M2N6Bridged, a),
+            (Motif::M2N6Low, a),
+            (Motif::M1M2N8, 2.0 * a),
+        ] {
+            assert!((m.metal_span(a) - span).abs() < 1e-12, "{m}");
+            // Every orientation spans the same.
+            for t in 0..3 {
+                assert!((m.recipe().rotated(t).metal_span(a) - span).abs() < 1e-12);
+            }
+        }
+    }
 
     #[test]
     fn names_round_trip_and_unknown_lists_valid() {

@@ -238,15 +238,6 @@ pub fn default_min_separation(mix: &[MixEntry], a: f64, mn3_distance: f64) -> f6
     2.0 * reach + a / 3f64.sqrt() + 0.01
 }
 
-/// Intra-site metal spacing of a kind (Å; 0 for single-metal sites).
-fn metal_span(kind: &SiteKind, a: f64) -> f64 {
-    match kind.motif {
-        Motif::M2N6Bridged | Motif::M2N6Low => a,
-        Motif::M1M2N8 => 2.0 * a,
-        _ => 0.0,
-    }
-}
-
 /// The densest packing random sequential placement reaches (sites per nm²
 /// of one face): jamming coverage 0.547 of the exclusion area, which for a
 /// site is the union of disks of diameter `d` around its metals.
@@ -255,7 +246,7 @@ pub fn max_density(mix: &[MixEntry], a: f64, d: f64) -> f64 {
     let mean_area: f64 = mix
         .iter()
         .map(|m| {
-            let s = metal_span(&m.kind, a);
+            let s = m.kind.motif.metal_span(a);
             let disk = std::f64::consts::PI * r * r;
             let area = if s == 0.0 {
                 disk
@@ -411,7 +402,7 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
     let span = spec
         .mix
         .iter()
-        .map(|m| metal_span(&m.kind, spec.a))
+        .map(|m| m.kind.motif.metal_span(spec.a))
         .fold(0.0, f64::max);
     let min_side = (2.0 * (d_excl + span)).max(20.0);
     if b[0] < min_side || b[1] < min_side {
