@@ -40,6 +40,7 @@
 use serde::{Deserialize, Serialize};
 use toml::Table;
 
+use super::labels::LabelKind;
 use super::ranged::Ranged;
 use crate::config::{AcquisitionConfig, ImagingConfig, SampleConfig};
 use crate::error::{Error, Result};
@@ -67,7 +68,7 @@ pub struct RunConfig {
     /// Split fractions (sum to 1).
     pub splits: Splits,
     /// Label kinds: coco, yolo, heatmap, mask, csv.
-    pub labels: Vec<String>,
+    pub labels: Vec<LabelKind>,
     /// COCO/YOLO box edge (Å).
     pub box_angstrom: f64,
     /// Heatmap Gaussian sigma (pixels).
@@ -87,9 +88,7 @@ impl Default for RunConfig {
                 val: 0.1,
                 test: 0.1,
             },
-            labels: ["coco", "yolo", "heatmap", "mask", "csv"]
-                .map(String::from)
-                .to_vec(),
+            labels: LabelKind::ALL.to_vec(),
             box_angstrom: 1.6,
             heatmap_sigma_px: 1.5,
             mask_radius_angstrom: 0.6,
@@ -160,9 +159,6 @@ impl Default for DatasetConfig {
     }
 }
 
-/// Valid label kinds.
-pub const LABELS: [&str; 5] = ["coco", "yolo", "heatmap", "mask", "csv"];
-
 impl DatasetConfig {
     /// Parse TOML text (`source` names it in errors).
     pub fn from_toml(text: &str, source: &str) -> Result<DatasetConfig> {
@@ -232,17 +228,6 @@ impl DatasetConfig {
                     s.train, s.val, s.test
                 ),
             ));
-        }
-        for l in &self.run.labels {
-            if !LABELS.contains(&l.as_str()) {
-                return Err(Error::invalid(
-                    "--config",
-                    format!(
-                        "run.labels: unknown label '{l}'; valid: {}",
-                        LABELS.join(", ")
-                    ),
-                ));
-            }
         }
         if !["element", "element+site"].contains(&self.run.categories.as_str()) {
             return Err(Error::invalid(

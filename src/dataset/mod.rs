@@ -23,6 +23,7 @@
 //! built only from per-image files, so the result equals the unsharded run.
 
 pub mod config;
+pub mod labels;
 mod ranged;
 
 pub use ranged::Ranged;
@@ -48,6 +49,7 @@ use crate::structure::Element;
 use crate::values::{Dims, Rect, Shard, angstrom_to_nm};
 
 use config::DatasetConfig;
+use labels::{Label, LabelKind};
 
 /// Split names in order.
 pub const SPLITS: [&str; 3] = ["train", "val", "test"];
@@ -186,8 +188,6 @@ fn render(
     let truth = truth_atoms(&built.structure, &sim.clean.frame, imaging.all_atoms);
     let split = split_of(config, k);
     let name = stem(k);
-    let labels = &config.run.labels;
-    let has = |l: &str| labels.iter().any(|x| x == l);
     let (png, png_scale) = png16(&img.data, img.frame.nx(), img.frame.ny());
     let mut files = vec![(format!("images/{split}/{name}.png"), png)];
 
@@ -210,86 +210,26 @@ fn render(
             t.position[1]
         );
     }
-    let (nx, ny) = (img.frame.nx() as f64, img.frame.ny() as f64);
-    let box_px = [
-        config.run.box_angstrom / img.frame.pixel[0],
-        config.run.box_angstrom / img.frame.pixel[1],
-    ];
-    if has("yolo") {
-        let mut y = String::new();
-        for t in &truth {
-            let cat = categories.id(
-                Element::from_symbol(&t.element)?,
-                paired.get(&t.site).copied().unwrap_or(false),
-            );
-            let (x0, x1) = (
-                (t.pixel[0] + 0.5 - box_px[0] / 2.0).max(0.0),
-                (t.pixel[0] + 0.5 + box_px[0] / 2.0).min(nx),
-            );
-            let (y0, y1) = (
-                (t.pixel[1] + 0.5 - box_px[1] / 2.0).max(0.0),
-                (t.pixel[1] + 0.5 + box_px[1] / 2.0).min(ny),
-            );
-            let _ = writeln!(
-                y,
-                "{} {:.6} {:.6} {:.6} {:.6}",
-                cat - 1,
-                (x0 + x1) / 2.0 / nx,
-                (y0 + y1) / 2.0 / ny,
-                (x1 - x0) / nx,
-                (y1 - y0) / ny
-            );
-        }
-        files.push((format!("labels/{split}/{name}.txt"), y.into_bytes()));
-    }
-    if has("heatmap") {
-        let sigma = config.run.heatmap_sigma_px;
-        let mut h = vec![0f32; img.frame.nx() * img.frame.ny()];
-        let r = (4.0 * sigma).ceil() as i64;
-        for t in &truth {
-            let (cx, cy) = (t.pixel[0].round() as i64, t.pixel[1].round() as i64);
-            for yy in (cy - r).max(0)..(cy + r + 1).min(img.frame.ny() as i64) {
-                for xx in (cx - r).max(0)..(cx + r + 1).min(img.frame.nx() as i64) {
-                    let d2 = (xx as f64 - t.pixel[0]).powi(2) + (yy as f64 - t.pixel[1]).powi(2);
-                    let v = (-d2 / (2.0 * sigma * sigma)).exp() as f32;
-                    let p = &mut h[yy as usize * img.frame.nx() + xx as usize];
-                    *p = p.max(v);
-                }
-            }
-        }
-        // Fixed scale: 1.0 = 65535, so blobs are comparable across images.
-        let levels: Vec<u16> = h
-            .iter()
-            .map(|&v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16)
-            .collect();
+    let labels: Vec<Label> = truth
+        .iter()
+        .map(|t| {
+            Ok(Label {
+                pixel: t.pixel,
+                category: categories.id(
+                    Element::from_symbol(&t.element)?,
+                    paired.get(&t.site).copied().unwrap_or(false),
+                ),
+            })
+        })
+        .collect::<Result<_>>()?;
+    for writer in config.run.labels.iter().filter_map(|k| k.writer()) {
         files.push((
-            format!("heatmaps/{split}/{name}.png"),
-            png_u16(&levels, img.frame.nx(), img.frame.ny()),
-        ));
-    }
-    if has("mask") {
-        let rr = config.run.mask_radius_angstrom / img.frame.pixel[0];
-        let mut m = vec![0u8; img.frame.nx() * img.frame.ny()];
-        for t in &truth {
-            let cat = categories.id(
-                Element::from_symbol(&t.element)?,
-                paired.get(&t.site).copied().unwrap_or(false),
-            ) as u8;
-            let r = rr.ceil() as i64;
-            let (cx, cy) = (t.pixel[0].round() as i64, t.pixel[1].round() as i64);
-            for yy in (cy - r).max(0)..(cy + r + 1).min(img.frame.ny() as i64) {
-                for xx in (cx - r).max(0)..(cx + r + 1).min(img.frame.nx() as i64) {
-                    if (xx as f64 - t.pixel[0]).powi(2) + (yy as f64 - t.pixel[1]).powi(2)
-                        <= rr * rr
-                    {
-                        m[yy as usize * img.frame.nx() + xx as usize] = cat;
-                    }
-                }
-            }
-        }
-        files.push((
-            format!("masks/{split}/{name}.png"),
-            png_u8(&m, img.frame.nx(), img.frame.ny()),
+            format!(
+                "{}/{split}/{name}.{}",
+                writer.directory(),
+                writer.extension()
+            ),
+            writer.render(&img.frame, &labels, &config.run),
         ));
     }
     files.push((format!("positions/{split}/{name}.csv"), pos.into_bytes()));
@@ -309,33 +249,6 @@ fn render(
         (serde_json::to_string(&drawn).expect("serialise") + "\n").into_bytes(),
     ));
     Ok(files)
-}
-
-fn png_u16(levels: &[u16], nx: usize, ny: usize) -> Vec<u8> {
-    let raw: Vec<u8> = levels.iter().flat_map(|v| v.to_ne_bytes()).collect();
-    let mut out = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut out),
-        &raw,
-        nx as u32,
-        ny as u32,
-        image::ExtendedColorType::L16,
-    )
-    .expect("in-memory PNG");
-    out
-}
-
-fn png_u8(levels: &[u8], nx: usize, ny: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut out),
-        levels,
-        nx as u32,
-        ny as u32,
-        image::ExtendedColorType::L8,
-    )
-    .expect("in-memory PNG");
-    out
 }
 
 /// The run fingerprint written as params.json (no shard information).
@@ -522,7 +435,7 @@ pub fn assemble(dir: &Path, config: &DatasetConfig) -> Result<()> {
                 }));
             }
         }
-        if config.run.labels.iter().any(|l| l == "coco") {
+        if config.run.labels.contains(&LabelKind::Coco) {
             let coco = json!({"images": images, "annotations": annotations, "categories": categories.coco()});
             write(
                 dir,
@@ -532,7 +445,7 @@ pub fn assemble(dir: &Path, config: &DatasetConfig) -> Result<()> {
         }
     }
     write(dir, "manifest.jsonl", manifest.as_bytes())?;
-    if config.run.labels.iter().any(|l| l == "yolo") {
+    if config.run.labels.contains(&LabelKind::Yolo) {
         let names: Vec<String> = categories
             .coco()
             .iter()

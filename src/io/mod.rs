@@ -44,67 +44,125 @@ impl std::fmt::Display for Format {
 
 crate::values::named_value!(Format);
 
+/// What sacsim knows of a format: its names, the file names that imply it,
+/// and whether it reads it. The one table that lookups, errors and help
+/// are built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatInfo {
+    /// The format.
+    pub format: Format,
+    /// Command-line name.
+    pub name: &'static str,
+    /// Other accepted names.
+    pub aliases: &'static [&'static str],
+    /// File-name prefixes that imply it (lowercase), e.g. `poscar`.
+    pub prefixes: &'static [&'static str],
+    /// Extensions that imply it (lowercase, no dot).
+    pub extensions: &'static [&'static str],
+    /// sacsim reads it (every format is written).
+    pub readable: bool,
+}
+
+/// Every structure format, in the order sacsim writes them.
+pub const FORMATS: [FormatInfo; 3] = [
+    FormatInfo {
+        format: Format::Poscar,
+        name: "poscar",
+        aliases: &["vasp", "contcar"],
+        prefixes: &["poscar", "contcar"],
+        extensions: &["vasp", "poscar"],
+        readable: true,
+    },
+    FormatInfo {
+        format: Format::Xyz,
+        name: "xyz",
+        aliases: &["extxyz"],
+        prefixes: &[],
+        extensions: &["xyz", "extxyz"],
+        readable: true,
+    },
+    FormatInfo {
+        format: Format::Cif,
+        name: "cif",
+        aliases: &[],
+        prefixes: &[],
+        extensions: &["cif"],
+        readable: false,
+    },
+];
+
+/// The file names sacsim reads structures from, for messages:
+/// `POSCAR*, CONTCAR*, *.vasp, ...`.
+pub fn readable_file_names() -> String {
+    FORMATS
+        .iter()
+        .filter(|f| f.readable)
+        .flat_map(|f| {
+            f.prefixes
+                .iter()
+                .map(|p| format!("{}*", p.to_ascii_uppercase()))
+                .chain(f.extensions.iter().map(|e| format!("*.{e}")))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Format {
     /// Every format, in the order sacsim writes them.
     pub const ALL: [Format; 3] = [Format::Poscar, Format::Xyz, Format::Cif];
 
-    /// Command-line name (`poscar`, `xyz`, `cif`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Poscar => "poscar",
-            Format::Xyz => "xyz",
-            Format::Cif => "cif",
-        }
+    /// This format's row of [`FORMATS`].
+    pub fn info(self) -> &'static FormatInfo {
+        FORMATS
+            .iter()
+            .find(|f| f.format == self)
+            .expect("every format has a row")
     }
 
-    /// Look a format up by its command-line name.
+    /// Command-line name (`poscar`, `xyz`, `cif`).
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Look a format up by its command-line name or an alias.
     pub fn from_name(name: &str) -> Result<Format> {
         let key = name.trim().to_ascii_lowercase();
-        let alias = match key.as_str() {
-            "vasp" | "contcar" => Some(Format::Poscar),
-            "extxyz" => Some(Format::Xyz),
-            _ => None,
-        };
-        alias
-            .or_else(|| Format::ALL.into_iter().find(|f| f.name() == key))
+        FORMATS
+            .iter()
+            .find(|f| f.name == key || f.aliases.contains(&key.as_str()))
+            .map(|f| f.format)
             .ok_or_else(|| Error::UnknownName {
                 kind: "format",
                 name: name.to_string(),
-                valid: Format::ALL.map(|f| f.name()).join(", "),
+                valid: FORMATS.map(|f| f.name).join(", "),
             })
     }
 
     /// The format a file name implies.
     pub fn from_path(path: &Path) -> Result<Format> {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if name.starts_with("poscar")
-            || name.starts_with("contcar")
-            || ext == "vasp"
-            || ext == "poscar"
-        {
-            Ok(Format::Poscar)
-        } else if ext == "xyz" || ext == "extxyz" {
-            Ok(Format::Xyz)
-        } else if ext == "cif" {
-            Ok(Format::Cif)
-        } else {
-            Err(Error::invalid(
-                "input file",
-                format!(
-                    "cannot tell the format of '{}'; name it POSCAR*, CONTCAR*, *.vasp, *.xyz or *.extxyz",
-                    path.display()
-                ),
-            ))
-        }
+        let lower = |s: Option<&std::ffi::OsStr>| {
+            s.and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        };
+        let (name, ext) = (lower(path.file_name()), lower(path.extension()));
+        FORMATS
+            .iter()
+            .find(|f| {
+                f.prefixes.iter().any(|p| name.starts_with(p))
+                    || f.extensions.contains(&ext.as_str())
+            })
+            .map(|f| f.format)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "input file",
+                    format!(
+                        "cannot tell the format of '{}'; name it {}",
+                        path.display(),
+                        readable_file_names()
+                    ),
+                )
+            })
     }
 
     /// The file name sacsim gives a model called `stem` in this format.
@@ -152,8 +210,9 @@ pub fn read_structure(path: &Path) -> Result<Structure> {
         Format::Cif => Err(Error::invalid(
             "input file",
             format!(
-                "'{}': sacsim writes CIF but does not read it; convert to POSCAR or extended XYZ",
-                path.display()
+                "'{}': sacsim writes CIF but does not read it; give one of {}",
+                path.display(),
+                readable_file_names()
             ),
         )),
     }

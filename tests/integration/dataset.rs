@@ -247,7 +247,7 @@ fn bad_dataset_input() {
         (
             "[run]\nlabels = [\"coco\", \"voc\"]\n",
             vec![],
-            "unknown label 'voc'; valid: coco, yolo, heatmap, mask, csv",
+            "unknown label 'voc'; valid labels: coco, yolo, heatmap, mask, csv",
         ),
         (
             "",
