@@ -1,4 +1,4 @@
-//! Finding atoms in HAADF images (SCIENCE.md §5).
+//! Finding atoms in HAADF images (docs/PHYSICS.md §5).
 //!
 //! 1. One FFT of the image; two Gaussian filters applied in Fourier space:
 //!    smoothing matched to the probe (σ_s, default 0.3 Å) and a wide

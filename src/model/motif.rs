@@ -1,5 +1,5 @@
 //! Metal-site motifs as recipes on the graphene lattice: which C atoms to
-//! remove, which to replace by N, and where the metals go (SCIENCE.md §2).
+//! remove, which to replace by N, and where the metals go (docs/PHYSICS.md §2).
 //!
 //! All recipes are written for the motif anchored at A(0, 0) in its first
 //! orientation; [`Recipe::rotated`] gives the two others (120° and 240°

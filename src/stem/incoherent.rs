@@ -1,4 +1,4 @@
-//! The incoherent HAADF image (Kirkland's incostem model, SCIENCE.md §4):
+//! The incoherent HAADF image (Kirkland's incostem model, docs/PHYSICS.md §4):
 //!
 //! I(r) = Σ_j σ_j · (|P|² ⊛ G_u)(r − r_j) ⊛ source,
 //!

@@ -1,6 +1,6 @@
 //! The focused probe: P(r) = F⁻¹[A(k) exp(−i chi(k))] with a hard aperture
 //! A = 1 for |k| <= alpha/λ, intensity normalised to Σ|P|² = 1 on its grid
-//! (SCIENCE.md §4). Partial temporal coherence: the intensity is averaged
+//! (docs/PHYSICS.md §4). Partial temporal coherence: the intensity is averaged
 //! over defocus C1 + √2 Δ x_i with 7-point Gauss-Hermite weights (Δ the
 //! 1-sigma focal spread). Partial spatial coherence (finite source, FWHM d)
 //! multiplies the image spectrum by exp(−π² d² k² / (4 ln 2)).
@@ -213,7 +213,7 @@ mod tests {
     fn probe_at_80kv_30mrad_is_0_71_angstrom_wide_and_normalised() {
         let p = Probe::new(80.0, 30.0);
         let fwhm = p.fwhm();
-        // 0.51 λ/α = 0.710 Å (SCIENCE.md §4).
+        // 0.51 λ/α = 0.710 Å (docs/PHYSICS.md §4).
         assert!((fwhm - 0.71).abs() < 0.01, "{fwhm}");
         let i = p.intensity(128, 96, 0.1, 0.12);
         assert!((i.iter().sum::<f64>() - 1.0).abs() < 1e-12);

@@ -1,6 +1,6 @@
 //! Large samples: counts, mix, clashes, coordination, determinism, and
 //! the statistics of placement against the complete-spatial-randomness
-//! baseline (SCIENCE.md §6).
+//! baseline (docs/PHYSICS.md §6).
 
 use std::collections::HashMap;
 
@@ -189,7 +189,7 @@ fn site_nn(s: &Sample) -> Vec<f64> {
 fn random_placement_follows_the_hard_core_csr_baseline() {
     // Single-metal sites at low density, pooled over six seeds. A random
     // (Poisson) pattern with a hard core d has nearest-neighbour CDF
-    // F(r) = 1 - exp(-rho pi (r² - d²)), r >= d (SCIENCE.md §6 with the
+    // F(r) = 1 - exp(-rho pi (r² - d²)), r >= d (docs/PHYSICS.md §6 with the
     // exclusion disk), and mean NN d + ∫_d^∞ (1 - F) dr, 1.5 % above the
     // plain CSR 1/(2 sqrt(rho)) here.
     let (mut nn, mut rho, mut d) = (Vec::new(), 0.0, 0.0);

@@ -1,5 +1,5 @@
 //! Pair statistics of metal positions against complete spatial randomness
-//! (SCIENCE.md §6). Distances are reported in nm, densities per nm² (per
+//! (docs/PHYSICS.md §6). Distances are reported in nm, densities per nm² (per
 //! nm³ in 3D).
 //!
 //! - Nearest-neighbour (NN) distance of every point; in an open region only
