@@ -17,6 +17,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Å per nm.
 pub const ANGSTROM_PER_NM: f64 = 10.0;
 
+/// Å² per nm².
+pub const ANGSTROM2_PER_NM2: f64 = ANGSTROM_PER_NM * ANGSTROM_PER_NM;
+
 /// Convert nm to Å.
 pub fn nm_to_angstrom(nm: f64) -> f64 {
     nm * ANGSTROM_PER_NM

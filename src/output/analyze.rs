@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::analysis::pairstats::{AnalyzeConfig, NearestNeighbours, PairStats};
 use crate::error::Result;
 use crate::structure::Positions;
+use crate::values::angstrom_to_nm;
 
 use super::{listed, write_with_params};
 
@@ -228,7 +229,7 @@ pub fn write_analysis(
                 s.push(',');
                 // nm with 6 decimals, as fixed point: integer part, then the
                 // 6-digit fraction (1_000_000 + frac printed without its 1).
-                let micro = (nn.distance[i] / 10.0 * 1e6).round();
+                let micro = (angstrom_to_nm(nn.distance[i]) * 1e6).round();
                 if micro.is_finite() {
                     let micro = micro as u64;
                     s.push_str(ints.format(micro / 1_000_000));

@@ -41,6 +41,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{GrapheneCell, Motif, SitePlacement, resolve_site};
 use crate::structure::{Atom, Element, Lattice, Structure};
+use crate::values::{ANGSTROM2_PER_NM2, angstrom_to_nm, nm_to_angstrom};
 
 use doping::SheetState;
 use placement::{Request, box_size, place};
@@ -261,7 +262,7 @@ pub fn max_density(mix: &[MixEntry], a: f64, d: f64) -> f64 {
             m.fraction * area
         })
         .sum();
-    JAMMING_COVERAGE / mean_area * 100.0
+    JAMMING_COVERAGE / mean_area * ANGSTROM2_PER_NM2
 }
 
 impl SampleSpec {
@@ -367,8 +368,9 @@ impl SampleSpec {
 
     /// The rectangular sheet cell nearest the requested size.
     pub fn cell(&self) -> GrapheneCell {
-        let n = ((self.size_nm[0] * 10.0 / self.a).round() as usize).max(4);
-        let m = ((self.size_nm[1] * 10.0 / (self.a * 3f64.sqrt())).round() as usize).max(3);
+        let n = ((nm_to_angstrom(self.size_nm[0]) / self.a).round() as usize).max(4);
+        let m =
+            ((nm_to_angstrom(self.size_nm[1]) / (self.a * 3f64.sqrt())).round() as usize).max(3);
         GrapheneCell {
             a: self.a,
             ..GrapheneCell::rectangular(n, m)
@@ -387,7 +389,7 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
     spec.validate()?;
     let cell = spec.cell();
     let b = box_size(&cell);
-    let area_nm2 = b[0] * b[1] / 100.0;
+    let area_nm2 = b[0] * b[1] / ANGSTROM2_PER_NM2;
     let n_faces = if spec.both_faces { 2 } else { 1 };
     let n_sites = (spec.density * area_nm2).round() as usize;
     let sep = spec.separation();
@@ -412,8 +414,8 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
                 "{}x{} nm is too small; the smallest sample for this mix and separation is {:.1}x{:.1} nm",
                 spec.size_nm[0],
                 spec.size_nm[1],
-                min_side / 10.0,
-                min_side / 10.0
+                angstrom_to_nm(min_side),
+                angstrom_to_nm(min_side)
             ),
         ));
     }
@@ -427,8 +429,8 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
             format!(
                 "{} sites/nm² cannot be placed at a separation of {d_excl:.2} Å on {:.1} x {:.1} nm{got}; the largest achievable density is about {:.3} sites/nm²",
                 spec.density,
-                b[0] / 10.0,
-                b[1] / 10.0,
+                angstrom_to_nm(b[0]),
+                angstrom_to_nm(b[1]),
                 0.8 * rho_max
             ),
         )
@@ -506,7 +508,7 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
     // Heights: bottom sheet, support, top sheet.
     let support_thickness = match spec.support {
         Support::None => 0.0,
-        Support::Amorphous { thickness_nm, .. } => thickness_nm * 10.0,
+        Support::Amorphous { thickness_nm, .. } => nm_to_angstrom(thickness_nm),
         Support::Layers { count } => (count - 1) as f64 * INTERLAYER,
     };
     let has_support = spec.support != Support::None;
@@ -531,15 +533,21 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
             Support::Amorphous {
                 thickness_nm,
                 density_g_cm3,
-            } => support::amorphous(b, z_support, thickness_nm * 10.0, density_g_cm3, &mut rng)
-                .map_err(|n| {
-                    Error::invalid(
-                        "--support-density",
-                        format!(
-                            "{density_g_cm3} g/cm³ does not fit at 1.3 Å spacing (placed {n} atoms)"
-                        ),
-                    )
-                })?,
+            } => support::amorphous(
+                b,
+                z_support,
+                nm_to_angstrom(thickness_nm),
+                density_g_cm3,
+                &mut rng,
+            )
+            .map_err(|n| {
+                Error::invalid(
+                    "--support-density",
+                    format!(
+                        "{density_g_cm3} g/cm³ does not fit at 1.3 Å spacing (placed {n} atoms)"
+                    ),
+                )
+            })?,
             Support::Layers { count } => (0..count)
                 .flat_map(|k| {
                     support::graphene_layer(b, spec.a, z_support + k as f64 * INTERLAYER, &mut rng)
