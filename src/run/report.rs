@@ -34,6 +34,21 @@ pub struct SeriesLine {
     pub gas: usize,
 }
 
+impl SeriesLine {
+    /// One sentence on the series, file names marked up by `code`.
+    pub fn sentence(&self, code: impl Fn(&str) -> String) -> String {
+        format!(
+            "DFT series {} ({}: {}): {} slab models and {} gas reference(s), indexed in {}.",
+            code(&format!("{}/", self.dir)),
+            self.reaction,
+            stars(&self.intermediates),
+            self.models,
+            self.gas,
+            code(&format!("{}/series.json", self.dir))
+        )
+    }
+}
+
 /// A table: header cells and rows of cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
@@ -142,15 +157,7 @@ impl Report<'_> {
         }
         let _ = write!(md, "\n{EXPLAIN}\n\n");
         for s in self.series {
-            let _ = write!(
-                md,
-                "DFT series `{d}/` ({}: {}): {} slab models and {} gas reference(s), indexed in `{d}/series.json`.\n\n",
-                s.reaction,
-                stars(&s.intermediates),
-                s.models,
-                s.gas,
-                d = s.dir
-            );
+            let _ = write!(md, "{}\n\n", s.sentence(|t| format!("`{t}`")));
         }
         for r in self.results {
             let _ = write!(
@@ -179,16 +186,7 @@ impl Report<'_> {
         let series: String = self
             .series
             .iter()
-            .map(|s| {
-                format!(
-                    "<p>DFT series <code>{d}/</code> ({}: {}): {} slab models and {} gas reference(s), indexed in <code>{d}/series.json</code>.</p>",
-                    s.reaction,
-                    stars(&s.intermediates),
-                    s.models,
-                    s.gas,
-                    d = s.dir
-                )
-            })
+            .map(|s| format!("<p>{}</p>", s.sentence(|t| format!("<code>{t}</code>"))))
             .collect();
         let mut body = String::new();
         for (r, f) in self.results.iter().zip(figures) {
