@@ -23,6 +23,7 @@ pub mod dataset;
 pub mod error;
 pub mod fft;
 pub mod io;
+pub mod limits;
 pub mod model;
 pub mod output;
 pub mod run;

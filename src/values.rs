@@ -30,6 +30,22 @@ pub fn angstrom_to_nm(angstrom: f64) -> f64 {
     angstrom / ANGSTROM_PER_NM
 }
 
+/// A number for messages: plain when moderate, short scientific form
+/// otherwise (1e300, not 300 digits).
+pub fn short(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 || (1e-3..1e6).contains(&a) {
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else if !v.is_finite() {
+        v.to_string()
+    } else {
+        let s = format!("{v:e}");
+        s
+    }
+}
+
 /// Parse one item of a grammar, trimming spaces; a number must be finite.
 fn item<T: FromStr>(text: &str) -> Option<T> {
     let t = text.trim();
@@ -277,6 +293,10 @@ mod tests {
         );
         assert!(toml::from_str::<T>("a = \"80\"\nb = [1, 1]").is_err());
         assert_eq!(nm_to_angstrom(2.5), 25.0);
+        assert_eq!(short(1e300), "1e300");
+        assert_eq!(short(-2.5e-7), "-2.5e-7");
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(short(80.0), "80");
         assert_eq!(angstrom_to_nm(25.0), 2.5);
     }
 }

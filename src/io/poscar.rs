@@ -22,6 +22,7 @@ use nalgebra::Vector3;
 
 use super::text::{Lines, parse_float, quote};
 use crate::error::{Error, Result};
+use crate::structure::lattice::MAX_LENGTH;
 use crate::structure::{Atom, Element, Lattice, Structure};
 
 /// The structure as POSCAR text (species grouped by ascending Z).
@@ -125,7 +126,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
     } else {
         [scales[0]; 3]
     };
-    let lattice = raw.scaled(factors)?;
+    let lattice = raw
+        .scaled(factors)
+        .map_err(|e| lines.error(1, expected_scale, &format!("{} ({e})", quote(scale_line))))?;
 
     // Line 6: species (VASP 5) or counts (VASP 4).
     let line6 = lines.get(5, "the species line or the atom counts")?;
@@ -235,6 +238,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
         } else {
             lattice.to_cartesian(&v)
         };
+        if !position
+            .iter()
+            .all(|x| x.is_finite() && x.abs() <= MAX_LENGTH)
+        {
+            return Err(lines.error(
+                line_no,
+                &format!(
+                    "{what}, within {} Å of the origin",
+                    crate::values::short(MAX_LENGTH)
+                ),
+                &quote(line),
+            ));
+        }
         let mut atom = Atom::new(element, position);
         if selective {
             for d in 0..3 {

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use super::text::{Lines, parse_float, quote};
 use crate::error::Result;
+use crate::structure::lattice::MAX_LENGTH;
 use crate::structure::{Atom, Element, Lattice, Structure};
 
 /// Atoms per formatting chunk when writing in parallel.
@@ -187,7 +188,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
     let comment = lines.get(1, "the comment line")?;
     // A comment without '=' is a plain XYZ title, not key=value pairs.
     let pairs = if comment.contains('=') {
-        key_values(comment).unwrap_or_default()
+        key_values(comment).ok_or_else(|| {
+            lines.error(
+                1,
+                "key=value pairs with every quote closed (e.g. Lattice=\"...\" pbc=\"T T F\")",
+                &quote(comment),
+            )
+        })?
     } else {
         Vec::new()
     };
@@ -237,6 +244,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
         }
         None => [lattice.is_some(); 3],
     };
+    if lattice.is_none() && pbc.iter().any(|&p| p) {
+        return Err(lines.error(
+            1,
+            "a Lattice=\"...\" for a periodic (pbc T) structure",
+            &quote(comment),
+        ));
+    }
     let columns = match get("Properties") {
         Some(spec) => parse_properties(spec).ok_or_else(|| {
             lines.error(
@@ -307,7 +321,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
         );
         let line = lines.get(n, &expected)?;
         let t: Vec<&str> = line.split_whitespace().collect();
-        if t.len() < width {
+        if t.len() != width {
             return Err(lines.error(n, &expected, &quote(line)));
         }
         let sym = t[species_at];
@@ -320,8 +334,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
             .iter()
             .map_while(|s| parse_float(s))
             .collect();
-        if xyz.len() != 3 {
-            return Err(lines.error(n, "three Cartesian coordinates in Å", &quote(line)));
+        if xyz.len() != 3 || xyz.iter().any(|x| x.abs() > MAX_LENGTH) {
+            return Err(lines.error(
+                n,
+                &format!(
+                    "three Cartesian coordinates in Å, within {} Å",
+                    crate::values::short(MAX_LENGTH)
+                ),
+                &quote(line),
+            ));
         }
         let mut atom = Atom::new(element, Vector3::new(xyz[0], xyz[1], xyz[2]));
         if let Some(o) = tags_at {
@@ -341,6 +362,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
             }
         }
         atoms.push(atom);
+    }
+    // The line after the atoms is the end, a blank line, or the atom
+    // count of a next frame; anything else means the count is wrong.
+    if let Ok(next) = lines.get(2 + count, "") {
+        let t = next.trim();
+        if !t.is_empty() && t.parse::<usize>().is_err() {
+            return Err(lines.error(
+                2 + count,
+                &format!("the end of the {count} atoms (or the atom count of a next frame)"),
+                &quote(next),
+            ));
+        }
     }
     // Without a cell, use a box around the atoms (not periodic).
     let lattice = match lattice {

@@ -32,6 +32,7 @@ use rustfft::num_complex::Complex;
 use serde::Serialize;
 
 use super::probe::Probe;
+pub use super::scan::{MAX_FIELD, MAX_PIXELS_PER_SIDE, PIXEL_RANGE, Scan};
 use super::scattering::{CrossSectionModel, Detector, cross_section};
 use crate::error::{Error, Result};
 use crate::fft::Fft2;
@@ -158,19 +159,6 @@ pub fn cached_cross_section(element: Element, imaging: &Imaging) -> f64 {
     v
 }
 
-/// What to scan.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Scan {
-    /// Target pixel size (Å); the field is divided into whole pixels.
-    #[serde(rename = "pixel_angstrom")]
-    pub pixel: f64,
-    /// Image size in pixels (overrides `pixel`).
-    pub shape: Option<[usize; 2]>,
-    /// Window x0, y0, width, height (Å); default: the structure's cell.
-    #[serde(rename = "window_angstrom")]
-    pub window: Option<[f64; 4]>,
-}
-
 /// A simulated image: values with the frame that places them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
@@ -284,12 +272,6 @@ struct Field {
 
 fn field_of(structure: &Structure, scan: &Scan) -> Result<Field> {
     if let Some([x0, y0, w, h]) = scan.window {
-        if !(w > 0.0 && h > 0.0 && x0.is_finite() && y0.is_finite()) {
-            return Err(Error::invalid(
-                "--window",
-                format!("{x0},{y0},{w},{h}; give x0,y0,width,height in Å with positive sizes"),
-            ));
-        }
         return Ok(Field {
             origin: [x0, y0],
             size: [w, h],
@@ -355,7 +337,19 @@ pub fn plan(
     min_oversample: usize,
 ) -> Result<Plan> {
     imaging.validate()?;
+    scan.validate()?;
     let field = field_of(structure, scan)?;
+    if !field.size.iter().all(|s| *s > 0.0 && *s <= MAX_FIELD) {
+        return Err(Error::invalid(
+            "STRUCTURE",
+            format!(
+                "the field is {} x {} Å; sacsim images fields up to {} Å (give --window)",
+                crate::values::short(field.size[0]),
+                crate::values::short(field.size[1]),
+                crate::values::short(MAX_FIELD)
+            ),
+        ));
+    }
     let out = match scan.shape {
         Some([nx, ny]) if nx > 0 && ny > 0 => [nx, ny],
         Some(s) => {
@@ -365,14 +359,22 @@ pub fn plan(
             ));
         }
         None => {
-            if !(scan.pixel > 0.0 && scan.pixel.is_finite()) {
+            let n = |w: f64| (w / scan.pixel).round().max(1.0);
+            let (nx, ny) = (n(field.size[0]), n(field.size[1]));
+            if nx.max(ny) > MAX_PIXELS_PER_SIDE as f64 {
                 return Err(Error::invalid(
                     "--pixel",
-                    format!("{} Å; give a positive pixel size", scan.pixel),
+                    format!(
+                        "{} Å pixels over a {} x {} Å field make {} x {} pixels; at most {MAX_PIXELS_PER_SIDE} per side (use larger pixels or a smaller --window)",
+                        crate::values::short(scan.pixel),
+                        crate::values::short(field.size[0]),
+                        crate::values::short(field.size[1]),
+                        crate::values::short(nx),
+                        crate::values::short(ny)
+                    ),
                 ));
             }
-            let n = |w: f64| ((w / scan.pixel).round() as usize).max(1);
-            [n(field.size[0]), n(field.size[1])]
+            [nx as usize, ny as usize]
         }
     };
     let pixel = [field.size[0] / out[0] as f64, field.size[1] / out[1] as f64];
@@ -399,21 +401,15 @@ pub fn plan(
     // complex, twice), and the output images; in f64, so no overflow.
     let memory = 24.0 * fine_points + 48.0 * probe_points + 16.0 * out[0] as f64 * out[1] as f64;
     let memory_bytes = memory.min(u64::MAX as f64) as u64;
-    let available = available_memory();
-    if memory > available as f64 {
-        return Err(Error::invalid(
-            "--pixel/--shape",
-            format!(
-                "a {} x {} image on a {} x {} grid needs about {:.1} GiB, more than the {:.1} GiB available; use larger pixels or a smaller window",
-                out[0],
-                out[1],
-                fine[0],
-                fine[1],
-                memory / (1u64 << 30) as f64,
-                available as f64 / (1u64 << 30) as f64
-            ),
-        ));
-    }
+    crate::limits::check_memory(
+        "--pixel/--shape",
+        &format!(
+            "a {} x {} image on a {} x {} grid",
+            out[0], out[1], fine[0], fine[1]
+        ),
+        memory,
+        |_| "use larger pixels or a smaller window".into(),
+    )?;
     let h = [pixel[0] / oversample as f64, pixel[1] / oversample as f64];
     let origin = [field.origin[0], field.origin[1]];
     let _ = h;
@@ -427,20 +423,6 @@ pub fn plan(
         periodic: field.periodic,
         memory_bytes,
     })
-}
-
-/// Memory the process may use (bytes): MemAvailable from /proc/meminfo,
-/// or 8 GiB where that is unknown.
-fn available_memory() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemAvailable:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(8 << 30, |kb| kb * 1024)
 }
 
 /// Simulate the clean image on the fine grid.

@@ -5,6 +5,7 @@ pub mod incoherent;
 pub mod noise;
 pub mod optics;
 pub mod probe;
+pub mod scan;
 pub mod scattering;
 pub mod truth;
 

@@ -49,6 +49,17 @@ pub struct Probe {
     pub source_fwhm: f64,
 }
 
+/// Largest |defocus| and |A1| accepted (Å): 1 µm.
+pub const MAX_DEFOCUS: f64 = 1e4;
+/// Largest |C3| accepted (Å): 10 mm.
+pub const MAX_C3: f64 = 1e8;
+/// Largest |C5| accepted (Å): 1 m.
+pub const MAX_C5: f64 = 1e10;
+/// Largest focal spread accepted (Å, 1 σ).
+pub const MAX_FOCAL_SPREAD: f64 = 1e3;
+/// Largest source size accepted (Å, FWHM).
+pub const MAX_SOURCE_FWHM: f64 = 100.0;
+
 impl Probe {
     /// An aberration-free probe.
     pub fn new(kv: f64, convergence_mrad: f64) -> Probe {
@@ -81,17 +92,33 @@ impl Probe {
                 ),
             ));
         }
+        // Physical ranges (Å): beyond them the probe is larger than any
+        // field sacsim images, and the plan would not fit anywhere.
         let ab = &self.aberrations;
-        for (name, v) in [
-            ("--defocus", ab.c1),
-            ("--cs", ab.c3),
-            ("--c5", ab.c5),
-            ("--astigmatism", ab.a1),
-            ("--focal-spread", self.focal_spread),
-            ("--source-size", self.source_fwhm),
+        let short = crate::values::short;
+        for (name, v, max, unit_scale, unit) in [
+            ("--defocus", -ab.c1, MAX_DEFOCUS, 1.0, "Å"),
+            ("--cs", ab.c3, MAX_C3, 1e4, "µm"),
+            ("--c5", ab.c5, MAX_C5, 1e7, "mm"),
+            ("--astigmatism", ab.a1, MAX_DEFOCUS, 1.0, "Å"),
+            (
+                "--focal-spread",
+                self.focal_spread,
+                MAX_FOCAL_SPREAD,
+                1.0,
+                "Å",
+            ),
+            ("--source-size", self.source_fwhm, MAX_SOURCE_FWHM, 1.0, "Å"),
         ] {
-            if !v.is_finite() {
-                return Err(Error::invalid(name, "not a finite number"));
+            if !(v.is_finite() && v.abs() <= max) {
+                return Err(Error::invalid(
+                    name,
+                    format!(
+                        "{} {unit}; give a value within ±{} {unit}",
+                        short(v / unit_scale),
+                        short(max / unit_scale)
+                    ),
+                ));
             }
         }
         if self.focal_spread < 0.0 || self.source_fwhm < 0.0 {

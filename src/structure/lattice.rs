@@ -15,15 +15,33 @@ pub struct Lattice {
     to_frac: Matrix3<f64>,
 }
 
+/// Longest lattice vector and largest |coordinate| sacsim accepts (Å):
+/// 100 µm, five times the largest sample it builds.
+pub const MAX_LENGTH: f64 = 1e6;
+
 impl Lattice {
     /// A lattice from three vectors in Å; refuses a singular (flat) cell.
     pub fn new(vectors: [[f64; 3]; 3]) -> Result<Self> {
+        for (k, v) in vectors.iter().enumerate() {
+            let length = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if !(length.is_finite() && length <= MAX_LENGTH) {
+                return Err(Error::invalid(
+                    "lattice",
+                    format!(
+                        "lattice vector {} is {} Å long; sacsim handles cells up to {} Å",
+                        k + 1,
+                        crate::values::short(length),
+                        crate::values::short(MAX_LENGTH)
+                    ),
+                ));
+            }
+        }
         let rows = Matrix3::from_row_slice(&vectors.concat());
         let volume = rows.determinant();
         if !volume.is_finite() || volume.abs() < 1e-9 {
             return Err(Error::invalid(
                 "lattice",
-                format!("the cell vectors {vectors:?} span no volume (det = {volume:.3e} Å³)"),
+                format!("the cell vectors span no volume (det = {volume:.3e} Å³)"),
             ));
         }
         let to_frac = rows.transpose().try_inverse().expect("non-singular");

@@ -7,7 +7,7 @@
 
 mod element;
 mod frame;
-mod lattice;
+pub mod lattice;
 pub mod positions;
 
 pub use element::Element;

@@ -165,8 +165,36 @@ impl Positions {
             .collect();
         let m = structure.lattice.to_array();
         let orthogonal = (0..3).all(|i| (0..3).all(|j| i == j || m[i][j].abs() < 1e-9));
-        let periodic =
-            structure.pbc[0] && structure.pbc[1] && (!three_d || structure.pbc[2]) && orthogonal;
+        let in_plane = structure.pbc[0] && structure.pbc[1];
+        // A skewed (e.g. hexagonal) periodic cell, projected: the same
+        // periodic point set in the smallest axis-aligned supercell.
+        if in_plane && !three_d && !orthogonal {
+            let flat = (0..2).all(|k| m[k][2].abs() < 1e-9)
+                && m[2][0].abs() < 1e-9
+                && m[2][1].abs() < 1e-9;
+            if let (true, Some(sc)) = (
+                flat,
+                Supercell::find([m[0][0], m[0][1]], [m[1][0], m[1][1]]),
+            ) {
+                let points: Vec<[f64; 3]> = chosen
+                    .iter()
+                    .map(|a| [a.position.x, a.position.y, 0.0])
+                    .collect();
+                let elements: Vec<Option<Element>> =
+                    chosen.iter().map(|a| Some(a.element)).collect();
+                let (points, elements) = sc.replicate(&points, &elements);
+                return Ok(Positions {
+                    points,
+                    elements,
+                    region: Region::Periodic {
+                        size: [sc.size[0], sc.size[1], 0.0],
+                    },
+                    dims: 2,
+                    source: source.to_string(),
+                });
+            }
+        }
+        let periodic = in_plane && (!three_d || structure.pbc[2]) && orthogonal;
         let mut pos = Positions {
             points,
             elements: chosen.iter().map(|a| Some(a.element)).collect(),
@@ -207,6 +235,99 @@ impl Positions {
         let mut k = keep.iter();
         self.elements.retain(|_| *k.next().expect("same length"));
         Ok(self)
+    }
+}
+
+/// An axis-aligned supercell of a skewed 2D lattice (A, B): lattice
+/// vectors u = (Ux, 0) and w = (0, Wy), holding `copies` cells.
+#[derive(Debug, Clone, PartialEq)]
+struct Supercell {
+    a: [f64; 2],
+    b: [f64; 2],
+    size: [f64; 2],
+    /// (s, t): the cell translations s·A + t·B that tile the supercell.
+    shifts: Vec<[i64; 2]>,
+}
+
+impl Supercell {
+    /// Largest coefficient searched and most copies accepted.
+    const MAX_COEFF: i64 = 64;
+    const MAX_COPIES: i64 = 400;
+
+    /// The smallest such supercell, if one exists within the search.
+    fn find(a: [f64; 2], b: [f64; 2]) -> Option<Supercell> {
+        let scale = (a[0].hypot(a[1])).max(b[0].hypot(b[1]));
+        let tol = 1e-7 * scale;
+        let combos = || {
+            (-Self::MAX_COEFF..=Self::MAX_COEFF).flat_map(|i| {
+                (-Self::MAX_COEFF..=Self::MAX_COEFF).map(move |j| {
+                    let v = [
+                        i as f64 * a[0] + j as f64 * b[0],
+                        i as f64 * a[1] + j as f64 * b[1],
+                    ];
+                    ([i, j], v)
+                })
+            })
+        };
+        let shortest = |axis: usize| {
+            combos()
+                .filter(|(_, v)| v[1 - axis].abs() < tol && v[axis] > tol)
+                .min_by(|x, y| x.1[axis].total_cmp(&y.1[axis]))
+        };
+        let (u, w) = (shortest(0)?, shortest(1)?);
+        let copies = (u.0[0] * w.0[1] - u.0[1] * w.0[0]).abs();
+        if copies == 0 || copies > Self::MAX_COPIES {
+            return None;
+        }
+        let size = [u.1[0], w.1[1]];
+        // One representative shift per copy: wrap the images of the origin
+        // into the box and keep the distinct ones.
+        let mut seen: Vec<[f64; 2]> = Vec::new();
+        let mut shifts = Vec::new();
+        'search: for s in 0..=copies {
+            for t in 0..=copies {
+                let p = [
+                    (s as f64 * a[0] + t as f64 * b[0]).rem_euclid(size[0]),
+                    (s as f64 * a[1] + t as f64 * b[1]).rem_euclid(size[1]),
+                ];
+                let same = |q: &[f64; 2]| {
+                    let d = |k: usize| {
+                        let x = (p[k] - q[k]).abs();
+                        x.min(size[k] - x)
+                    };
+                    d(0) < tol && d(1) < tol
+                };
+                if !seen.iter().any(same) {
+                    seen.push(p);
+                    shifts.push([s, t]);
+                    if shifts.len() as i64 == copies {
+                        break 'search;
+                    }
+                }
+            }
+        }
+        (shifts.len() as i64 == copies).then_some(Supercell { a, b, size, shifts })
+    }
+
+    /// Every point's copies, wrapped into the supercell (originals first).
+    fn replicate(
+        &self,
+        points: &[[f64; 3]],
+        elements: &[Option<Element>],
+    ) -> (Vec<[f64; 3]>, Vec<Option<Element>>) {
+        let mut out = Vec::with_capacity(points.len() * self.shifts.len());
+        let mut els = Vec::with_capacity(out.capacity());
+        for &[s, t] in &self.shifts {
+            for (p, e) in points.iter().zip(elements) {
+                out.push([
+                    (p[0] + s as f64 * self.a[0] + t as f64 * self.b[0]).rem_euclid(self.size[0]),
+                    (p[1] + s as f64 * self.a[1] + t as f64 * self.b[1]).rem_euclid(self.size[1]),
+                    0.0,
+                ]);
+                els.push(*e);
+            }
+        }
+        (out, els)
     }
 }
 

@@ -128,19 +128,66 @@ impl Grid2 {
     fn stencil(&self, cx: i64, cy: i64, reach: [i64; 2], out: &mut Vec<(usize, f64, f64)>) {
         out.clear();
         let (dxn, dyn_) = (self.dims[0] as i64, self.dims[1] as i64);
-        for ny in cy - reach[1]..=cy + reach[1] {
-            for nx in cx - reach[0]..=cx + reach[0] {
-                let (mut wx, mut wy, mut ox, mut oy) = (nx, ny, 0.0, 0.0);
-                if self.periodic {
-                    let (kx, ky) = (wx.div_euclid(dxn), wy.div_euclid(dyn_));
-                    wx -= kx * dxn;
-                    wy -= ky * dyn_;
-                    ox = kx as f64 * self.size[0];
-                    oy = ky as f64 * self.size[1];
-                } else if wx < 0 || wy < 0 || wx >= dxn || wy >= dyn_ {
-                    continue;
+        // Open grids: only the cells that exist (a degenerate strip of
+        // points must not walk a huge empty square).
+        let (ys, xs) = if self.periodic {
+            (cy - reach[1]..=cy + reach[1], cx - reach[0]..=cx + reach[0])
+        } else {
+            (
+                (cy - reach[1]).max(0)..=(cy + reach[1]).min(dyn_ - 1),
+                (cx - reach[0]).max(0)..=(cx + reach[0]).min(dxn - 1),
+            )
+        };
+        for ny in ys {
+            for nx in xs.clone() {
+                out.push(self.cell_at(nx, ny));
+            }
+        }
+    }
+
+    /// Cell (nx, ny), wrapped into the grid when periodic, with the offset
+    /// (Å) of its periodic copy. Open grids: (nx, ny) must exist.
+    fn cell_at(&self, nx: i64, ny: i64) -> (usize, f64, f64) {
+        let (dxn, dyn_) = (self.dims[0] as i64, self.dims[1] as i64);
+        let (mut wx, mut wy, mut ox, mut oy) = (nx, ny, 0.0, 0.0);
+        if self.periodic {
+            let (kx, ky) = (wx.div_euclid(dxn), wy.div_euclid(dyn_));
+            wx -= kx * dxn;
+            wy -= ky * dyn_;
+            ox = kx as f64 * self.size[0];
+            oy = ky as f64 * self.size[1];
+        }
+        (wy as usize * self.dims[0] + wx as usize, ox, oy)
+    }
+
+    /// The cells on the square ring at Chebyshev distance `ring` >= 1 from
+    /// cell `c` (open grids: those that exist), O(ring) of them.
+    fn ring(&self, c: [i64; 2], ring: i64, out: &mut Vec<(usize, f64, f64)>) {
+        out.clear();
+        let (dxn, dyn_) = (self.dims[0] as i64, self.dims[1] as i64);
+        let inside =
+            |x: i64, y: i64| self.periodic || (0..dxn).contains(&x) && (0..dyn_).contains(&y);
+        let (y0, y1) = if self.periodic {
+            (-ring, ring)
+        } else {
+            ((-ring).max(-c[1]), ring.min(dyn_ - 1 - c[1]))
+        };
+        for dy in y0..=y1 {
+            if dy.abs() == ring {
+                let (x0, x1) = if self.periodic {
+                    (-ring, ring)
+                } else {
+                    ((-ring).max(-c[0]), ring.min(dxn - 1 - c[0]))
+                };
+                for dx in x0..=x1 {
+                    out.push(self.cell_at(c[0] + dx, c[1] + dy));
                 }
-                out.push((wy as usize * self.dims[0] + wx as usize, ox, oy));
+            } else {
+                for dx in [-ring, ring] {
+                    if inside(c[0] + dx, c[1] + dy) {
+                        out.push(self.cell_at(c[0] + dx, c[1] + dy));
+                    }
+                }
             }
         }
     }
@@ -387,29 +434,29 @@ impl Grid2 {
         };
         let mut best = (f64::INFINITY, u32::MAX);
         let mut cells = Vec::new();
-        for ring in 1..=max_ring {
+        // Ring 1 is the whole 3 x 3 block (the caller searched it already,
+        // but searching it again keeps this function self-contained).
+        self.stencil(c[0], c[1], [1, 1], &mut cells);
+        best = better(self.best_in(a, &cells), best);
+        for ring in 2..=max_ring {
             // Every point of ring `ring` is at least (ring - 1) cells away.
             let reach = (ring - 1) as f64 * cell_min;
             if reach * reach > best.0 {
                 break;
             }
-            self.stencil(c[0], c[1], [ring, ring], &mut cells);
-            // Only this ring's cells (the block inside was searched).
-            let w = 2 * ring + 1;
-            let ring_only: Vec<(usize, f64, f64)> = cells
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| {
-                    let (dx, dy) = ((*k as i64 % w) - ring, (*k as i64 / w) - ring);
-                    dx.abs() == ring || dy.abs() == ring || ring == 1
-                })
-                .map(|(_, c)| *c)
-                .collect();
-            let b = self.best_in(a, &ring_only);
-            if b.0 < best.0 || (b.0 == best.0 && b.1 < best.1) {
-                best = b;
-            }
+            self.ring(c, ring, &mut cells);
+            best = better(self.best_in(a, &cells), best);
         }
         best
+    }
+}
+
+/// The better of two (squared distance, index) candidates; ties go to the
+/// lower index.
+fn better(a: (f64, u32), b: (f64, u32)) -> (f64, u32) {
+    if a.0 < b.0 || (a.0 == b.0 && a.1 < b.1) {
+        a
+    } else {
+        b
     }
 }
