@@ -41,8 +41,11 @@ pub fn short(v: f64) -> String {
     } else if !v.is_finite() {
         v.to_string()
     } else {
-        let s = format!("{v:e}");
-        s
+        // At most four significant digits: 1.526e8, 1e300.
+        let s = format!("{v:.3e}");
+        let (mantissa, exponent) = s.split_once('e').expect("scientific form");
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{mantissa}e{exponent}")
     }
 }
 

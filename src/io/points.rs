@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::io::text::{Lines, parse_float, quote};
+use crate::structure::lattice::MAX_LENGTH;
 use crate::structure::positions::bounding_region;
 use crate::structure::{Element, Positions, Region};
 
@@ -18,6 +19,7 @@ pub fn read_csv(
     pixel_size: Option<f64>,
     region: Option<Region>,
 ) -> Result<Positions> {
+    check_pixel_size(pixel_size)?;
     let lines = Lines::new(text, path);
     let first = lines.get(0, "a header or x,y values")?;
     let header: Vec<String> = first
@@ -95,14 +97,24 @@ pub fn read_csv(
                 continue;
             }
             let f: Vec<&str> = line.split(',').map(str::trim).collect();
+            if has_header && f.len() != header.len() {
+                return Err(lines.error(
+                    n,
+                    &format!("{} comma-separated fields, as in the header", header.len()),
+                    &quote(line),
+                ));
+            }
             let num = |c: usize, what: &str| {
-                f.get(c).and_then(|v| parse_float(v)).ok_or_else(|| {
-                    lines.error(
-                        n,
-                        &format!("a finite number for {what} in column {}", c + 1),
-                        &quote(line),
-                    )
-                })
+                f.get(c)
+                    .and_then(|v| parse_float(v))
+                    .filter(|v| v.abs() <= MAX_LENGTH)
+                    .ok_or_else(|| {
+                        lines.error(
+                            n,
+                            &format!("a finite number for {what} in column {}", c + 1),
+                            &quote(line),
+                        )
+                    })
             };
             let z = match iz {
                 Some(c) => num(c, "z")?,
@@ -131,6 +143,7 @@ pub fn read_csv(
 
 /// An N x 2 or N x 3 float array of positions (Å).
 pub fn read_npy(path: &Path, pixel_size: Option<f64>, region: Option<Region>) -> Result<Positions> {
+    check_pixel_size(pixel_size)?;
     let (data, cols, rows) = super::raster::read_npy_f64(path)?;
     if cols != 2 && cols != 3 {
         return Err(Error::Parse {
@@ -151,6 +164,20 @@ pub fn read_npy(path: &Path, pixel_size: Option<f64>, region: Option<Region>) ->
             ]
         })
         .collect();
+    if let Some(k) = points
+        .iter()
+        .position(|p| !p.iter().all(|v| v.is_finite() && v.abs() <= MAX_LENGTH))
+    {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            expected: format!(
+                "finite positions within {} Å",
+                crate::values::short(MAX_LENGTH)
+            ),
+            found: format!("row {k}: {:?}", points[k]),
+        });
+    }
     let region = region.unwrap_or_else(|| bounding_region(&points));
     Ok(Positions {
         elements: vec![None; points.len()],
@@ -159,4 +186,18 @@ pub fn read_npy(path: &Path, pixel_size: Option<f64>, region: Option<Region>) ->
         dims: 2,
         source: path.display().to_string(),
     })
+}
+
+/// A pixel size for pixel-unit points: positive, at most 1e4 Å.
+fn check_pixel_size(pixel_size: Option<f64>) -> Result<()> {
+    match pixel_size {
+        Some(p) if !(p > 0.0 && p <= 1e4) => Err(Error::invalid(
+            "--pixel-size",
+            format!(
+                "{} Å; give the pixel size in 0-1e4 Å",
+                crate::values::short(p)
+            ),
+        )),
+        _ => Ok(()),
+    }
 }

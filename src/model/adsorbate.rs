@@ -307,6 +307,11 @@ impl AdsorbateSpec {
     }
 }
 
+/// Heights of the binding atom accepted (Å).
+const MIN_HEIGHT: f64 = 0.5;
+/// Heights of the binding atom accepted (Å).
+const MAX_HEIGHT: f64 = 10.0;
+
 /// Add the adsorbate to a slab on its +z face. Returns the slab with the
 /// adsorbate atoms appended (site tag 1) and the cell height grown so that
 /// `vacuum` Å of empty space remains; errors name the metals present, a
@@ -378,10 +383,24 @@ pub fn adsorb(slab: &Structure, spec: &AdsorbateSpec, vacuum: f64) -> Result<Str
             (mid + h * up, x)
         }
     };
-    if !(spec.height.is_none_or(|h| h.is_finite() && h > 0.0) && spec.rotation.is_finite()) {
+    if let Some(h) = spec.height
+        && !(MIN_HEIGHT..=MAX_HEIGHT).contains(&h)
+    {
         return Err(Error::invalid(
             "--adsorbate-height",
-            "give a height > 0 Å and a finite rotation",
+            format!(
+                "{} Å; give {MIN_HEIGHT}-{MAX_HEIGHT} Å (bonds are 1.5-2.2 Å)",
+                crate::values::short(h)
+            ),
+        ));
+    }
+    if !(spec.rotation.is_finite() && spec.rotation.abs() <= 3600.0) {
+        return Err(Error::invalid(
+            "--adsorbate-rotation",
+            format!(
+                "{}°; give an angle within ±3600°",
+                crate::values::short(spec.rotation)
+            ),
         ));
     }
     // Frame: x along x_axis rotated about z, z = surface normal.

@@ -148,7 +148,7 @@ impl GrapheneCell {
         }
     }
 
-    /// Check the parameters: at least 1x1, a in 2.0-3.0 Å, vacuum >= 0.
+    /// Check the parameters: at least 1x1, a in 2.0-3.0 Å, vacuum 1-1000 Å.
     pub fn validate(&self) -> Result<()> {
         if self.n == 0 || self.m == 0 {
             return Err(Error::invalid(
@@ -170,14 +170,17 @@ impl GrapheneCell {
                 "--a",
                 format!(
                     "{} Å is not a graphene lattice constant; use 2.0-3.0 Å (default 2.46)",
-                    self.a
+                    crate::values::short(self.a)
                 ),
             ));
         }
-        if !(self.vacuum >= 0.0 && self.vacuum <= 1000.0) {
+        if !(self.vacuum >= 1.0 && self.vacuum <= 1000.0) {
             return Err(Error::invalid(
                 "--vacuum",
-                format!("{} Å; use 0-1000 Å (default 20)", self.vacuum),
+                format!(
+                    "{} Å; use 1-1000 Å between periodic images (default 20; DFT slabs use 15-30)",
+                    crate::values::short(self.vacuum)
+                ),
             ));
         }
         Ok(())

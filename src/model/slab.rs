@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::structure::{Atom, Element, Lattice, Structure};
 
 use super::adsorbate::{AdsorbateSpec, adsorb};
-use super::graphene::GrapheneCell;
+use super::graphene::{CellShape, GrapheneCell};
 use super::motif::Motif;
 use super::preset::Preset;
 use super::site::{SitePlacement, resolve_site};
@@ -107,6 +107,25 @@ impl ModelSpec {
 
     fn validate(&self) -> Result<()> {
         self.cell.validate()?;
+        if self.cell.n.saturating_mul(self.cell.m) > MAX_MODEL_CELLS {
+            let side = (MAX_MODEL_CELLS as f64).sqrt() as usize;
+            return Err(Error::invalid(
+                format!(
+                    "--{}",
+                    if self.cell.shape == CellShape::Hexagonal {
+                        "cell"
+                    } else {
+                        "rect"
+                    }
+                ),
+                format!(
+                    "{}x{} is {} primitive cells; a DFT model holds at most {MAX_MODEL_CELLS} (e.g. {side}x{side}); large areas are `sacsim sample`",
+                    self.cell.n,
+                    self.cell.m,
+                    self.cell.n.saturating_mul(self.cell.m)
+                ),
+            ));
+        }
         let want = self.motif.metal_count();
         if self.metals.len() != want {
             let hint = match want {
@@ -203,6 +222,9 @@ impl Model {
         self.structure.metal_indices()
     }
 }
+
+/// Most primitive cells in a model: 250,000 (500,000 atoms, 500x500).
+pub const MAX_MODEL_CELLS: usize = 250_000;
 
 /// Build and check a model. A cell too small for the motif is refused with
 /// the smallest cell of the same shape that works; `allow_small` accepts

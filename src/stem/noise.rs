@@ -95,6 +95,13 @@ impl Default for Acquisition {
     }
 }
 
+/// Largest dose accepted (e/Å²): far beyond any sample's survival
+/// (carbon supports take ~1e8), still exact in Poisson sampling.
+pub const MAX_DOSE: f64 = 1e12;
+
+/// Largest scan error accepted (Å): jitter, flyback, drift.
+pub const MAX_SCAN_ERROR: f64 = 1e4;
+
 impl Acquisition {
     /// Any effect at all?
     pub fn is_noisy(&self) -> bool {
@@ -115,28 +122,47 @@ impl Acquisition {
     /// Refuse negative or non-finite settings.
     pub fn validate(&self) -> Result<()> {
         if let Some(d) = self.dose
-            && !(d > 0.0 && d.is_finite())
+            && !(d > 0.0 && d <= MAX_DOSE)
         {
             return Err(Error::invalid(
                 "--dose",
-                format!("{d} e/Å²; give a positive dose (typical 1e4-1e6)"),
+                format!(
+                    "{} e/Å²; give a dose in 0-{} e/Å² (typical 1e4-1e6)",
+                    crate::values::short(d),
+                    crate::values::short(MAX_DOSE)
+                ),
             ));
         }
-        for (name, v) in [
-            ("--detector-noise", self.detector_noise),
-            ("--line-offset", self.line_offset),
-            ("--line-jitter", self.line_jitter),
-            ("--probe-jitter", self.probe_jitter),
+        // Distances (Å) beyond a micrometre move the scan off any field.
+        let short = crate::values::short;
+        for (name, v, max) in [
+            ("--detector-noise", self.detector_noise, 1e12),
+            ("--line-offset", self.line_offset, 1e3),
+            ("--line-jitter", self.line_jitter, MAX_SCAN_ERROR),
+            ("--probe-jitter", self.probe_jitter, MAX_SCAN_ERROR),
         ] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(Error::invalid(name, format!("{v}; give a value >= 0")));
+            if !(v >= 0.0 && v <= max) {
+                return Err(Error::invalid(
+                    name,
+                    format!("{}; give a value in 0-{}", short(v), short(max)),
+                ));
             }
         }
-        if !(self.flyback.is_finite() && self.drift.0.iter().all(|d| d.is_finite())) {
-            return Err(Error::invalid(
-                "--flyback/--drift",
-                "give finite distances in Å",
-            ));
+        for (name, v) in [
+            ("--flyback", self.flyback),
+            ("--drift", self.drift.0[0]),
+            ("--drift", self.drift.0[1]),
+        ] {
+            if !(v.is_finite() && v.abs() <= MAX_SCAN_ERROR) {
+                return Err(Error::invalid(
+                    name,
+                    format!(
+                        "{} Å; give a distance within ±{} Å",
+                        short(v),
+                        short(MAX_SCAN_ERROR)
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -182,12 +208,12 @@ pub fn acquire(fine: &FineImage, acq: &Acquisition) -> Image {
             let mut value = match acq.dose {
                 Some(dose) => {
                     let lambda = dose * pixel_area * signal;
-                    if lambda > 0.0 {
-                        Poisson::new(lambda)
-                            .expect("positive mean")
-                            .sample(&mut rng)
-                    } else {
-                        0.0
+                    // Poisson::new refuses means beyond ~1e19 (and f32
+                    // holds counts to 2^24 exactly anyway); the dose range
+                    // keeps lambda far below, the fallback keeps it total.
+                    match Poisson::new(lambda) {
+                        Ok(p) if lambda > 0.0 => p.sample(&mut rng),
+                        _ => lambda.max(0.0),
                     }
                 }
                 None => signal,

@@ -386,7 +386,7 @@ fn bad_optics_and_oversized_fields_are_refused() {
         ),
         (
             vec!["simulate", m, "--dose=-3", "-o", o],
-            "give a positive dose",
+            "give a dose in 0-1e12 e/Å²",
             2,
         ),
         (vec!["simulate", "nothing.xyz", "-o", o], "nothing.xyz", 1),

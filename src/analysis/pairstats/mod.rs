@@ -35,7 +35,7 @@ pub use neighbours::nearest_neighbours;
 
 use crate::error::{Error, Result};
 use crate::structure::{Positions, Region};
-use crate::values::{Pair, angstrom_to_nm, nm_to_angstrom};
+use crate::values::{Pair, angstrom_to_nm, nm_to_angstrom, short};
 use csr::{csr_cdf, csr_moments, csr_points};
 use gr::pair_correlation;
 use groups::group_sizes;
@@ -91,6 +91,77 @@ impl Default for AnalyzeConfig {
         }
     }
 }
+
+/// Most g(r) bins.
+const MAX_GR_BINS: f64 = 1e6;
+
+/// Work bounds: bootstrap resamples x points resampled, and Monte-Carlo
+/// realisations x points (each a full analysis), about ten seconds each
+/// on two cores.
+const MAX_BOOTSTRAP_WORK: f64 = 2e8;
+const MAX_MONTE_CARLO_WORK: f64 = 5e7;
+
+impl AnalyzeConfig {
+    /// Refuse non-physical settings and work beyond the bounds for `n`
+    /// points, naming the largest value that fits.
+    pub fn validate(&self, n: usize) -> Result<()> {
+        let [a, b] = self.window_nm.0;
+        if !(a >= 0.0 && b > a && b <= MAX_DISTANCE_NM) {
+            return Err(Error::invalid(
+                "--pair-window",
+                format!(
+                    "{},{} nm; give min,max with 0 <= min < max <= {} nm (default 0.20,0.30)",
+                    short(a),
+                    short(b),
+                    short(MAX_DISTANCE_NM)
+                ),
+            ));
+        }
+        for (flag, v) in [
+            ("--bin", Some(self.bin_nm)),
+            ("--gr-bin", Some(self.gr_bin_nm)),
+            ("--gr-max", self.gr_max_nm),
+            ("--group-cutoff", self.group_cutoff_nm),
+        ] {
+            if let Some(v) = v
+                && !(v > 0.0 && v <= MAX_DISTANCE_NM)
+            {
+                return Err(Error::invalid(
+                    flag,
+                    format!("{} nm; give 0-{} nm", short(v), short(MAX_DISTANCE_NM)),
+                ));
+            }
+        }
+        let resampled = n.clamp(1, BOOTSTRAP_LIMIT) as f64;
+        let largest = |work: f64, per: f64| short((work / per).floor());
+        if self.bootstrap as f64 * resampled > MAX_BOOTSTRAP_WORK {
+            return Err(Error::invalid(
+                "--bootstrap",
+                format!(
+                    "{} resamples of {} points; the largest that runs in reasonable time is {}",
+                    short(self.bootstrap as f64),
+                    n,
+                    largest(MAX_BOOTSTRAP_WORK, resampled)
+                ),
+            ));
+        }
+        if self.monte_carlo as f64 * n.max(1) as f64 > MAX_MONTE_CARLO_WORK {
+            return Err(Error::invalid(
+                "--monte-carlo",
+                format!(
+                    "{} realisations of {} points; the largest that runs in reasonable time is {}",
+                    short(self.monte_carlo as f64),
+                    n,
+                    largest(MAX_MONTE_CARLO_WORK, n.max(1) as f64)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Largest distance setting (nm): 100 µm.
+const MAX_DISTANCE_NM: f64 = 1e5;
 
 /// A value with a 95 % interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -220,16 +291,8 @@ pub fn analyze_with_neighbours(
     s: &AnalyzeConfig,
 ) -> Result<(PairStats, NearestNeighbours)> {
     p.validate()?;
+    s.validate(p.len())?;
     let [a_nm, b_nm] = s.window_nm.0;
-    if !(a_nm >= 0.0 && b_nm > a_nm && b_nm.is_finite()) {
-        return Err(Error::invalid(
-            "--pair-window",
-            format!("{a_nm},{b_nm} nm; give min,max with 0 <= min < max (default 0.20,0.30)"),
-        ));
-    }
-    if !(s.bin_nm > 0.0 && s.gr_bin_nm > 0.0) {
-        return Err(Error::invalid("--bin", "bin widths must be positive"));
-    }
     let (a, b) = (nm_to_angstrom(a_nm), nm_to_angstrom(b_nm));
     let ctx = Context::new(p);
     let nn = neighbours_in(p, &ctx);
@@ -416,6 +479,20 @@ pub fn analyze_with_neighbours(
     let gr_max = s.gr_max_nm.map_or(nm_to_angstrom(1.0).min(gr_limit), |x| {
         nm_to_angstrom(x).min(gr_limit)
     });
+    let gr_bins = gr_max / nm_to_angstrom(s.gr_bin_nm);
+    if gr_bins > MAX_GR_BINS {
+        return Err(Error::invalid(
+            "--gr-bin",
+            format!(
+                "{} nm makes {} bins up to {} nm; at most {} (the smallest bin here is {} nm)",
+                short(s.gr_bin_nm),
+                short(gr_bins.round()),
+                short(angstrom_to_nm(gr_max)),
+                short(MAX_GR_BINS),
+                short(angstrom_to_nm(gr_max) / MAX_GR_BINS)
+            ),
+        ));
+    }
     let cutoff_nm = s.group_cutoff_nm.unwrap_or(b_nm);
     let (pair_correlation, close_pairs) = pair_correlation(
         p,

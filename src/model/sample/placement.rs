@@ -17,10 +17,10 @@
 //! largest density that can (random sequential adsorption saturates at a
 //! disk coverage of 0.547, Feder 1980).
 
-use kiddo::{MutableKdTree, SquaredEuclidean};
 use nalgebra::Vector3;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
 
 use crate::model::{GrapheneCell, ResolvedSite, SitePlacement, resolve_site};
 
@@ -112,27 +112,67 @@ fn random_cell(cell: &GrapheneCell, rng: &mut ChaCha8Rng) -> (i64, i64) {
     }
 }
 
-/// Metals of placed sites on one face, for separation queries.
+/// Metals of placed sites on one face, for separation queries: a periodic
+/// cell grid (sites sit on lattice columns, so thousands share one x; a
+/// bucketed k-d tree cannot split such a column).
 struct FaceIndex {
-    tree: MutableKdTree<f64, 2>,
-    /// Site id of each tree item.
-    owner: Vec<u32>,
+    /// Cell edge (Å), at least the largest query radius.
+    side: f64,
+    /// Cells along x and y.
+    dims: [i64; 2],
+    /// Per cell: (x, y, site id) of its metals.
+    cells: HashMap<(i64, i64), Vec<(f64, f64, u32)>>,
 }
 
 impl FaceIndex {
-    /// (site id, squared distance) of metals within `radius` Å of `p`.
-    fn within(&self, p: &[f64; 2], radius: f64, b: &[f64; 2]) -> Vec<(u32, f64)> {
-        if self.owner.is_empty() {
-            return Vec::new();
+    fn new(b: &[f64; 2], radius: f64) -> FaceIndex {
+        let side = radius.max(1.0);
+        FaceIndex {
+            side,
+            dims: [0, 1].map(|k| ((b[k] / side).floor() as i64).max(1)),
+            cells: HashMap::new(),
         }
-        self.tree
-            .query(p)
-            .periodic_boundary_condition(b)
-            .within::<SquaredEuclidean<f64>>(radius * radius)
-            .execute()
-            .into_iter()
-            .map(|hit| (self.owner[hit.item as usize], hit.distance))
-            .collect()
+    }
+
+    fn cell_of(&self, p: &[f64; 2]) -> (i64, i64) {
+        let c = |k: usize| ((p[k] / self.side).floor() as i64).rem_euclid(self.dims[k]);
+        (c(0), c(1))
+    }
+
+    fn add(&mut self, p: &[f64; 2], id: u32) {
+        let c = self.cell_of(p);
+        self.cells.entry(c).or_default().push((p[0], p[1], id));
+    }
+
+    /// (site id, squared minimum-image distance) of metals within `radius`
+    /// Å of `p`.
+    fn within(&self, p: &[f64; 2], radius: f64, b: &[f64; 2]) -> Vec<(u32, f64)> {
+        let (cx, cy) = self.cell_of(p);
+        let reach = (radius / self.side).ceil() as i64;
+        // Each wrapped cell once, however small the box.
+        let span = |k: usize, c: i64| -> Vec<i64> {
+            if 2 * reach + 1 >= self.dims[k] {
+                (0..self.dims[k]).collect()
+            } else {
+                (c - reach..=c + reach)
+                    .map(|v| v.rem_euclid(self.dims[k]))
+                    .collect()
+            }
+        };
+        let image = |d: f64, k: usize| d - b[k] * (d / b[k]).round();
+        let mut out = Vec::new();
+        for y in span(1, cy) {
+            for x in span(0, cx) {
+                for &(qx, qy, id) in self.cells.get(&(x, y)).into_iter().flatten() {
+                    let (dx, dy) = (image(qx - p[0], 0), image(qy - p[1], 1));
+                    let d2 = dx * dx + dy * dy;
+                    if d2 <= radius * radius {
+                        out.push((id, d2));
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -142,12 +182,6 @@ pub fn place(req: &Request, rng: &mut ChaCha8Rng) -> std::result::Result<Vec<Pla
     let b = box_size(req.cell);
     let atoms = req.cell.atom_count();
     let mut owner: Vec<Vec<u32>> = vec![vec![0; atoms]; req.n_faces];
-    let mut index: Vec<FaceIndex> = (0..req.n_faces)
-        .map(|_| FaceIndex {
-            tree: MutableKdTree::default(),
-            owner: Vec::new(),
-        })
-        .collect();
     let (pairs, cluster_r) = match req.mode {
         PlacementMode::Random => (0, 0.0),
         PlacementMode::Clustered { fraction, distance } => (
@@ -155,6 +189,9 @@ pub fn place(req: &Request, rng: &mut ChaCha8Rng) -> std::result::Result<Vec<Pla
             distance,
         ),
     };
+    let mut index: Vec<FaceIndex> = (0..req.n_faces)
+        .map(|_| FaceIndex::new(&b, req.min_separation.max(cluster_r)))
+        .collect();
     let mut placed: Vec<Placed> = Vec::with_capacity(req.order.len());
     for (s, &kind) in req.order.iter().enumerate() {
         let id = s as u32 + 1;
@@ -210,11 +247,7 @@ pub fn place(req: &Request, rng: &mut ChaCha8Rng) -> std::result::Result<Vec<Pla
                 owner[face][a] = id;
             }
             for (_, m) in &resolved.metals {
-                let idx = &mut index[face];
-                idx.tree
-                    .add(&wrap2(m, &b), idx.owner.len() as u32)
-                    .expect("finite point");
-                idx.owner.push(id);
+                index[face].add(&wrap2(m, &b), id);
             }
             placed.push(Placed {
                 kind,
