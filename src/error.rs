@@ -64,14 +64,14 @@ pub enum Error {
         /// What it found (quoted text or "end of file").
         found: String,
     },
-    /// A file that could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file that could not be read or written. (The I/O error is part
+    /// of the message, not a separate source, so `{:#}` prints it once.)
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -88,7 +88,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

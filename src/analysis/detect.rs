@@ -83,18 +83,29 @@ impl Default for DetectConfig {
 }
 
 impl DetectConfig {
-    fn validate(&self) -> Result<()> {
-        for (name, v) in [
-            ("--smoothing", self.smoothing),
-            ("--background", self.background),
-            ("--min-separation", self.min_separation),
-            ("--threshold", self.threshold),
-            ("--refine-radius", self.refine_radius),
-            ("--integration-radius", self.integration_radius),
+    /// Refuse settings outside their ranges (Å, or σ for the threshold).
+    pub fn validate(&self) -> Result<()> {
+        let short = crate::values::short;
+        for (name, v, max) in [
+            ("--smoothing", self.smoothing, 100.0),
+            ("--background", self.background, 1e4),
+            ("--min-separation", self.min_separation, 1e3),
+            ("--threshold", self.threshold, 1e3),
+            ("--refine-radius", self.refine_radius, 100.0),
+            ("--integration-radius", self.integration_radius, 100.0),
         ] {
-            if !(v > 0.0 && v.is_finite()) {
-                return Err(Error::invalid(name, format!("{v}; give a positive value")));
+            if !(v > 0.0 && v <= max) {
+                return Err(Error::invalid(
+                    name,
+                    format!("{}; give a value in 0-{}", short(v), short(max)),
+                ));
             }
+        }
+        if !(self.edge >= 0.0 && self.edge <= 1e3) {
+            return Err(Error::invalid(
+                "--edge",
+                format!("{} Å; give 0-1000 Å", short(self.edge)),
+            ));
         }
         Ok(())
     }
@@ -157,6 +168,16 @@ fn median_of(values: impl Iterator<Item = f32>) -> f64 {
 pub fn detect(image: &[f32], frame: &ImageFrame, s: &DetectConfig) -> Result<DetectionResult> {
     s.validate()?;
     let [nx, ny] = frame.shape;
+    let bad = image.iter().filter(|v| !v.is_finite()).count();
+    if bad > 0 {
+        return Err(Error::invalid(
+            "IMAGE",
+            format!(
+                "{bad} of {} pixels are NaN or infinite; give an image of finite values",
+                image.len()
+            ),
+        ));
+    }
     if nx < 8 || ny < 8 || image.len() != nx * ny {
         return Err(Error::invalid(
             "IMAGE",

@@ -29,9 +29,15 @@ pub fn run(args: Args) -> Result<()> {
     let acc = s.element_accuracy.map_or(String::new(), |a| {
         format!(", elements {:.1} % right", 100.0 * a)
     });
+    // No match: no localisation error to report.
+    let rmse = if s.matched > 0 {
+        format!("{:.1} pm", s.rmse_pm)
+    } else {
+        "- (nothing matched)".into()
+    };
     println!(
-        "{} detections, {} true atoms, {} matched within {} Å: precision {:.4}, recall {:.4}, F1 {:.4}, RMSE {:.1} pm{acc}",
-        s.detections, s.truth, s.matched, s.radius_angstrom, s.precision, s.recall, s.f1, s.rmse_pm
+        "{} detections, {} true atoms, {} matched within {} Å: precision {:.4}, recall {:.4}, F1 {:.4}, RMSE {rmse}{acc}",
+        s.detections, s.truth, s.matched, s.radius_angstrom, s.precision, s.recall, s.f1
     );
     if let Some(path) = &args.output {
         sacsim::io::write_atomic(path, (serde_json::to_string_pretty(&s)? + "\n").as_bytes())?;

@@ -188,16 +188,19 @@ impl DatasetConfig {
                 "sample",
                 merged(recipe.sample, user.sample),
                 owned("sample"),
+                |s: &SampleConfig| s.spec().validate(),
             )?,
             imaging: Ranged::new(
                 "imaging",
                 merged(recipe.imaging, user.imaging),
                 owned("imaging"),
+                |i: &ImagingConfig| i.imaging().and_then(|_| i.scan().validate()),
             )?,
             acquisition: Ranged::new(
                 "acquisition",
                 merged(recipe.acquisition, user.acquisition),
                 owned("acquisition"),
+                AcquisitionConfig::validate,
             )?,
         };
         c.validate()?;

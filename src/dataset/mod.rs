@@ -51,6 +51,10 @@ use crate::values::{Dims, Rect, Shard, angstrom_to_nm};
 use config::DatasetConfig;
 use labels::{Label, LabelKind};
 
+/// Most images in one run (shard the run for more is no answer: the
+/// manifest and COCO files hold every image).
+pub const MAX_IMAGES: usize = 10_000_000;
+
 /// Split names in order.
 pub const SPLITS: [&str; 3] = ["train", "val", "test"];
 
@@ -271,25 +275,6 @@ fn write(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     write_atomic(&path, bytes)
 }
 
-/// Remove temporary files an interrupted run left behind.
-fn clean_temporaries(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            clean_temporaries(&p);
-        } else if p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with(".sacsim-"))
-        {
-            let _ = std::fs::remove_file(&p);
-        }
-    }
-}
-
 /// Progress reporting: a bar on a terminal, periodic lines otherwise.
 pub trait Progress: Sync {
     /// One more image is done.
@@ -300,6 +285,16 @@ pub trait Progress: Sync {
 /// images generated in this call.
 pub fn generate(run: &Run, dir: &Path, force: bool, progress: &dyn Progress) -> Result<usize> {
     run.config.validate()?;
+    if !(1..=MAX_IMAGES).contains(&run.count) {
+        return Err(Error::invalid(
+            "--count",
+            format!(
+                "{}; give 1-{} images",
+                crate::values::short(run.count as f64),
+                crate::values::short(MAX_IMAGES as f64)
+            ),
+        ));
+    }
     let Shard {
         index,
         count: total,
@@ -326,8 +321,8 @@ pub fn generate(run: &Run, dir: &Path, force: bool, progress: &dyn Progress) -> 
             ),
         ));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    clean_temporaries(dir);
+    crate::output::prepare_dir(dir)?;
+    crate::io::remove_stale_temporaries(dir, true);
     write(dir, "params.json", params.as_bytes())?;
     if total > 1 {
         write(

@@ -53,7 +53,12 @@ impl<T: DeserializeOwned + Serialize + Default> Ranged<T> {
     /// Check a table: every key is the stage's, every distribution fits
     /// its key, and the stage accepts both ends of every range. `owned`
     /// lists keys the dataset sets itself (refused here).
-    pub fn new(section: &'static str, table: Table, owned: &[&str]) -> Result<Ranged<T>> {
+    pub fn new(
+        section: &'static str,
+        table: Table,
+        owned: &[&str],
+        check: impl Fn(&T) -> Result<()>,
+    ) -> Result<Ranged<T>> {
         let r = Ranged {
             section,
             table,
@@ -95,7 +100,7 @@ impl<T: DeserializeOwned + Serialize + Default> Ranged<T> {
         }
         // Both ends of every range (and each choice) must make a valid stage.
         for end in [0, 1] {
-            r.realise(|d| match d {
+            let stage = r.realise(|d| match d {
                 Draw::Fixed(v) => (*v).clone(),
                 Draw::Uniform(lo, hi) | Draw::LogUniform(lo, hi) => {
                     Value::Float(if end == 0 { lo } else { hi })
@@ -106,6 +111,15 @@ impl<T: DeserializeOwned + Serialize + Default> Ranged<T> {
                         .collect(),
                 ),
                 Draw::Choice(list) => list[end * (list.len() - 1)].clone(),
+            })?;
+            check(&stage).map_err(|e| {
+                Error::invalid(
+                    "--config",
+                    format!(
+                        "[{section}] at the {} of its ranges: {e}",
+                        ["low end", "high end"][end]
+                    ),
+                )
             })?;
         }
         Ok(r)
@@ -226,6 +240,7 @@ mod tests {
             "imaging",
             toml::from_str(text).unwrap(),
             &["window_angstrom"],
+            |_| Ok(()),
         )
     }
 

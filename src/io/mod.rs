@@ -223,6 +223,45 @@ pub fn write_structure(path: &Path, structure: &Structure, format: Format) -> Re
     write_atomic(path, format.render(structure).as_bytes())
 }
 
+/// Temporaries start with `.sacsim-PID-`, so a later run can tell a stale
+/// one (its process is gone, e.g. killed with SIGKILL) from one in use.
+const TEMPORARY: &str = ".sacsim-";
+
+fn temporary_prefix() -> String {
+    format!("{TEMPORARY}{}-", std::process::id())
+}
+
+/// Remove the temporaries of dead sacsim processes in `dir` (and, with
+/// `recursive`, below it); returns how many were removed. Names without a
+/// process id (older sacsim) count as stale.
+pub fn remove_stale_temporaries(dir: &Path, recursive: bool) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if p.is_dir() {
+            if recursive {
+                removed += remove_stale_temporaries(&p, true);
+            }
+            continue;
+        }
+        let Some(rest) = name.strip_prefix(TEMPORARY) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|pid| {
+            pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if !alive && std::fs::remove_file(&p).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Write `bytes` to `path` through a temporary file in the same directory
 /// that is renamed into place: readers see the old file or the new one,
 /// never a partial one.
@@ -232,7 +271,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".sacsim-");
+    let prefix = temporary_prefix();
+    builder.prefix(&prefix);
     // tempfile creates files 0600; outputs get the usual 0666 & ~umask.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));

@@ -93,19 +93,39 @@ pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
     Ok((data.into_iter().map(|v| v as f32).collect(), nx, ny))
 }
 
+/// A decoder's message on one line, at most 200 characters.
+fn one_line(text: &str) -> String {
+    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() > 200 {
+        t.chars().take(200).collect::<String>() + "..."
+    } else {
+        t
+    }
+}
+
 /// Read a 2D float `.npy` at full precision: (data as f64, nx, ny).
 pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let bad = |what: String| Error::Parse {
         path: path.to_path_buf(),
         line: 1,
         expected: "a 2D float32 or float64 .npy array in C order".into(),
-        found: what,
+        found: one_line(&what),
     };
     let npy = npyz::NpyFile::new(std::io::BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
     let shape = npy.shape().to_vec();
     if shape.len() != 2 || npy.order() != npyz::Order::C {
         return Err(bad(format!("shape {shape:?}, order {:?}", npy.order())));
+    }
+    // The header's shape is not trusted for an allocation: the values must
+    // be in the file.
+    let values = shape[0] as f64 * shape[1] as f64;
+    if values * 4.0 > file_len as f64 {
+        return Err(bad(format!(
+            "a header for {} x {} values in a file of {file_len} bytes",
+            shape[0], shape[1]
+        )));
     }
     let (ny, nx) = (shape[0] as usize, shape[1] as usize);
     let descr = npy.dtype().descr();
@@ -149,7 +169,7 @@ pub fn read_image(path: &Path) -> Result<Raster> {
         path: path.to_path_buf(),
         line: 1,
         expected: "a grayscale PNG, TIFF or 2D .npy image".into(),
-        found: what,
+        found: one_line(&what),
     };
     match ext.as_str() {
         "npy" => {

@@ -152,9 +152,26 @@ fn write_with_params<B: AsRef<[u8]> + From<String>>(
     write_files(dir, files)
 }
 
+/// Create the output directory `dir` (refusing a file of that name) and
+/// remove the temporaries of killed runs in it.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::invalid(
+            "-o",
+            format!(
+                "{} exists and is not a directory; give a directory",
+                dir.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::io::remove_stale_temporaries(dir, false);
+    Ok(())
+}
+
 /// Create `dir` and write rendered files into it atomically.
 fn write_files<B: AsRef<[u8]>>(dir: &Path, files: Vec<(String, B)>) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    prepare_dir(dir)?;
     let mut written = Vec::with_capacity(files.len());
     for (name, text) in files {
         let path = dir.join(name);

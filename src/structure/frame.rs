@@ -9,7 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::lattice::MAX_LENGTH;
 use crate::error::{Error, Result};
+
+/// Largest pixel size accepted (Å).
+pub const MAX_PIXEL: f64 = 1e4;
 
 /// Origin, pixel size and shape of an image (Å).
 ///
@@ -69,16 +73,30 @@ impl ImageFrame {
                 ),
             ));
         }
-        if !pixel.iter().all(|p| p.is_finite() && *p > 0.0) {
+        let short = crate::values::short;
+        if !pixel.iter().all(|p| *p > 0.0 && *p <= MAX_PIXEL) {
             return Err(Error::invalid(
                 "--pixel-size",
-                format!("{pixel:?} Å; give the image's pixel size in Å, e.g. 0.1"),
+                format!(
+                    "{},{} Å; give the image's pixel size in 0-{} Å, e.g. 0.1",
+                    short(pixel[0]),
+                    short(pixel[1]),
+                    short(MAX_PIXEL)
+                ),
             ));
         }
-        if !origin.iter().all(|o| o.is_finite()) {
+        if !origin
+            .iter()
+            .all(|o| o.is_finite() && o.abs() <= MAX_LENGTH)
+        {
             return Err(Error::invalid(
                 "--origin",
-                format!("{origin:?} Å; give a finite position"),
+                format!(
+                    "{},{} Å; give a position within ±{} Å",
+                    short(origin[0]),
+                    short(origin[1]),
+                    short(MAX_LENGTH)
+                ),
             ));
         }
         Ok(ImageFrame {

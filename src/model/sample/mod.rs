@@ -271,7 +271,8 @@ pub fn max_density(mix: &[MixEntry], a: f64, d: f64) -> f64 {
 }
 
 impl SampleSpec {
-    fn validate(&self) -> Result<()> {
+    /// Check every parameter and that the sample fits in memory.
+    pub fn validate(&self) -> Result<()> {
         let [x, y] = self.size_nm;
         if !(x > 0.0 && y > 0.0 && x <= 2000.0 && y <= 2000.0) {
             return Err(Error::invalid(
