@@ -112,6 +112,9 @@ fn random_cell(cell: &GrapheneCell, rng: &mut ChaCha8Rng) -> (i64, i64) {
     }
 }
 
+/// A placed metal: x, y (Å, wrapped) and its site id.
+type IndexedMetal = (f64, f64, u32);
+
 /// Metals of placed sites on one face, for separation queries: a periodic
 /// cell grid (sites sit on lattice columns, so thousands share one x; a
 /// bucketed k-d tree cannot split such a column).
@@ -120,8 +123,8 @@ struct FaceIndex {
     side: f64,
     /// Cells along x and y.
     dims: [i64; 2],
-    /// Per cell: (x, y, site id) of its metals.
-    cells: HashMap<(i64, i64), Vec<(f64, f64, u32)>>,
+    /// Per cell: its metals.
+    cells: HashMap<(i64, i64), Vec<IndexedMetal>>,
 }
 
 impl FaceIndex {
