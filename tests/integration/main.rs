@@ -8,6 +8,7 @@ mod detect;
 mod frames;
 mod geometry;
 mod golden;
+mod hostile;
 #[cfg(feature = "interop")]
 mod interop;
 mod io;
