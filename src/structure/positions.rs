@@ -190,7 +190,12 @@ impl Positions {
                         size: [sc.size[0], sc.size[1], 0.0],
                     },
                     dims: 2,
-                    source: source.to_string(),
+                    // Counts and intervals see every copy: say so.
+                    source: format!(
+                        "{source} ({} metal(s), each as {} copies in an axis-aligned supercell of the skewed cell)",
+                        chosen.len(),
+                        sc.shifts.len()
+                    ),
                 });
             }
         }
@@ -275,6 +280,14 @@ impl Supercell {
                 .min_by(|x, y| x.1[axis].total_cmp(&y.1[axis]))
         };
         let (u, w) = (shortest(0)?, shortest(1)?);
+        // Twice the smallest such cell along each axis: a point's own
+        // periodic image then lies at least 2|u| away, beyond any lattice
+        // neighbour, so the index (which never pairs a point with its own
+        // images) finds every NN among distinct copies.
+        let (u, w) = (
+            ([2 * u.0[0], 2 * u.0[1]], [2.0 * u.1[0], 2.0 * u.1[1]]),
+            ([2 * w.0[0], 2 * w.0[1]], [2.0 * w.1[0], 2.0 * w.1[1]]),
+        );
         let copies = (u.0[0] * w.0[1] - u.0[1] * w.0[0]).abs();
         if copies == 0 || copies > Self::MAX_COPIES {
             return None;

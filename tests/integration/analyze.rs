@@ -460,3 +460,75 @@ fn bad_analysis_input_gets_clear_errors() {
         assert!(!out.exists());
     }
 }
+
+/// Every committed model and every preset in a hexagonal cell (also an
+/// uneven 5x7 one) is analysed in its periodic cell: each metal's NN
+/// distance equals a brute force over the lattice images (issue 13: the
+/// cell grid used to loop on hexagonal cells).
+#[test]
+fn hexagonal_models_have_the_nn_distances_of_a_brute_force() {
+    use sacsim::model::{GrapheneCell, ModelSpec, PRESETS, build_model};
+    let brute = |s: &sacsim::Structure| -> Vec<f64> {
+        let metals = s.metal_indices();
+        let (a, b) = (s.lattice.vector(0), s.lattice.vector(1));
+        metals
+            .iter()
+            .map(|&i| {
+                let mut best = f64::INFINITY;
+                for &j in &metals {
+                    for u in -6i32..=6 {
+                        for v in -6i32..=6 {
+                            if i == j && u == 0 && v == 0 {
+                                continue;
+                            }
+                            let d = s.atoms[j].position + a * u as f64 + b * v as f64
+                                - s.atoms[i].position;
+                            best = best.min(d.x.hypot(d.y));
+                        }
+                    }
+                }
+                best
+            })
+            .collect()
+    };
+    let mut structures = Vec::new();
+    for dir in std::fs::read_dir(super::root().join("structures"))
+        .unwrap()
+        .flatten()
+    {
+        let poscar = dir.path().join("POSCAR");
+        if poscar.is_file() {
+            structures.push(sacsim::io::read_structure(&poscar).unwrap());
+        }
+    }
+    for preset in PRESETS {
+        for (n, m) in [(6, 6), (5, 7)] {
+            let mut spec = ModelSpec::from_preset(preset);
+            spec.cell = GrapheneCell::hexagonal(n, m);
+            spec.allow_small = true;
+            if let Ok(model) = build_model(&spec) {
+                structures.push(model.structure);
+            }
+        }
+    }
+    assert!(structures.len() >= 16, "{}", structures.len());
+    for s in &structures {
+        let want = brute(s);
+        let p = sacsim::structure::Positions::from_structure(s, None, false, "t").unwrap();
+        assert!(
+            matches!(p.region, Region::Periodic { .. }),
+            "{}",
+            s.formula()
+        );
+        let nn = sacsim::analysis::pairstats::nearest_neighbours(&p);
+        // The first points are the originals (the supercell's copies follow).
+        for (k, w) in want.iter().enumerate() {
+            assert!(
+                (nn.distance[k] - w).abs() < 1e-9,
+                "{}: {} vs {w}",
+                s.formula(),
+                nn.distance[k]
+            );
+        }
+    }
+}
