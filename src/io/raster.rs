@@ -121,6 +121,9 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     // The header's shape is not trusted for an allocation: the values must
     // be in the file.
     let values = shape[0] as f64 * shape[1] as f64;
+    if values == 0.0 {
+        return Err(bad(format!("an empty array of shape {shape:?}")));
+    }
     if values * 4.0 > file_len as f64 {
         return Err(bad(format!(
             "a header for {} x {} values in a file of {file_len} bytes",

@@ -6,6 +6,7 @@ mod cli;
 mod dataset;
 mod detect;
 mod frames;
+mod fuzz;
 mod geometry;
 mod golden;
 mod hostile;
