@@ -82,6 +82,7 @@ impl Imaging {
 
     /// Refuse non-physical settings.
     pub fn validate(&self) -> Result<()> {
+        let short = crate::values::short;
         self.probe.validate()?;
         let d = self.detector;
         if !(d.inner_mrad >= 0.0 && d.outer_mrad > d.inner_mrad && d.outer_mrad <= 500.0) {
@@ -89,7 +90,8 @@ impl Imaging {
                 "--detector",
                 format!(
                     "{},{} mrad; give inner < outer, both in 0-500 mrad (HAADF: e.g. 80,200)",
-                    d.inner_mrad, d.outer_mrad
+                    short(d.inner_mrad),
+                    short(d.outer_mrad)
                 ),
             ));
         }
@@ -107,7 +109,7 @@ impl Imaging {
                 "--thermal",
                 format!(
                     "{} Å; give an rms displacement in 0-1 Å (default 0.08)",
-                    self.thermal_rms
+                    short(self.thermal_rms)
                 ),
             ));
         }

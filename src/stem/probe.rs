@@ -79,7 +79,7 @@ impl Probe {
                 "--kv",
                 format!(
                     "{} kV; give a positive voltage up to 3000 kV (typical: 60-300)",
-                    self.kv
+                    crate::values::short(self.kv)
                 ),
             ));
         }
@@ -88,7 +88,7 @@ impl Probe {
                 "--alpha",
                 format!(
                     "{} mrad; the convergence semi-angle must lie in 0-200 mrad (typical: 20-35)",
-                    self.convergence_mrad
+                    crate::values::short(self.convergence_mrad)
                 ),
             ));
         }

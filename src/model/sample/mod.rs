@@ -41,7 +41,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{GrapheneCell, Motif, SitePlacement, resolve_site};
 use crate::structure::{Atom, Element, Lattice, Structure};
-use crate::values::{ANGSTROM2_PER_NM2, angstrom_to_nm, nm_to_angstrom};
+use crate::values::{ANGSTROM2_PER_NM2, angstrom_to_nm, nm_to_angstrom, short};
 
 use doping::SheetState;
 use placement::{Request, box_size, place};
@@ -277,19 +277,23 @@ impl SampleSpec {
         if !(x > 0.0 && y > 0.0 && x <= 2000.0 && y <= 2000.0) {
             return Err(Error::invalid(
                 "--size",
-                format!("{x}x{y} nm; give two positive sizes up to 2000 nm, e.g. 20x20"),
+                format!(
+                    "{}x{} nm; give two positive sizes up to 2000 nm, e.g. 20x20",
+                    short(x),
+                    short(y)
+                ),
             ));
         }
         if !(2.0..=3.0).contains(&self.a) {
             return Err(Error::invalid(
                 "--a",
-                format!("{} Å; use 2.0-3.0 Å (graphene: 2.46)", self.a),
+                format!("{} Å; use 2.0-3.0 Å (graphene: 2.46)", short(self.a)),
             ));
         }
         if !(self.density >= 0.0 && self.density.is_finite()) {
             return Err(Error::invalid(
                 "--density",
-                format!("{}; give sites per nm² >= 0", self.density),
+                format!("{}; give sites per nm² >= 0", short(self.density)),
             ));
         }
         validate_mix(&self.mix)?;
@@ -298,21 +302,24 @@ impl SampleSpec {
         {
             return Err(Error::invalid(
                 "--min-separation",
-                format!("{d} Å; give a distance >= 0"),
+                format!("{} Å; give a distance >= 0", short(d)),
             ));
         }
         if let PlacementMode::Clustered { fraction, distance } = self.placement {
             if !(0.0..=1.0).contains(&fraction) {
                 return Err(Error::invalid(
                     "--cluster-fraction",
-                    format!("{fraction}; give a fraction in 0-1"),
+                    format!("{}; give a fraction in 0-1", short(fraction)),
                 ));
             }
             let sep = self.separation();
             if distance.is_nan() || distance <= sep {
                 return Err(Error::invalid(
                     "--cluster-distance",
-                    format!("{distance} Å; it must exceed the minimum separation {sep:.2} Å"),
+                    format!(
+                        "{} Å; it must exceed the minimum separation {sep:.2} Å",
+                        short(distance)
+                    ),
                 ));
             }
         }
@@ -326,7 +333,7 @@ impl SampleSpec {
             ),
         ] {
             if !(v >= 0.0 && v <= hi) {
-                return Err(Error::invalid(name, format!("{v}; give 0-{hi}")));
+                return Err(Error::invalid(name, format!("{}; give 0-{hi}", short(v))));
             }
         }
         match self.support {
@@ -337,7 +344,7 @@ impl SampleSpec {
                 if !(thickness_nm > 0.0 && thickness_nm <= 100.0) {
                     return Err(Error::invalid(
                         "--support-thickness",
-                        format!("{thickness_nm} nm; give 0-100 nm"),
+                        format!("{} nm; give 0-100 nm", short(thickness_nm)),
                     ));
                 }
                 if !(0.1..=3.0).contains(&density_g_cm3) {
@@ -360,7 +367,7 @@ impl SampleSpec {
         if !(self.vacuum >= 1.0 && self.vacuum <= 1000.0) {
             return Err(Error::invalid(
                 "--vacuum",
-                format!("{} Å; give 1-1000", crate::values::short(self.vacuum)),
+                format!("{} Å; give 1-1000", short(self.vacuum)),
             ));
         }
         self.check_size()
@@ -395,17 +402,17 @@ impl SampleSpec {
             "--size",
             &format!(
                 "a {} x {} nm sample of about {} atoms",
-                crate::values::short(x),
-                crate::values::short(y),
-                crate::values::short(atoms.round())
+                short(x),
+                short(y),
+                short(atoms.round())
             ),
             atoms * BYTES_PER_ATOM,
             |usable| {
                 let f = (usable / (atoms * BYTES_PER_ATOM)).sqrt();
                 format!(
                     "the largest that fits is about {} x {} nm (or a thinner support)",
-                    crate::values::short((x * f).floor()),
-                    crate::values::short((y * f).floor())
+                    short((x * f).floor()),
+                    short((y * f).floor())
                 )
             },
         )
