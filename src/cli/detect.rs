@@ -17,7 +17,8 @@ pub struct Args {
     /// simulate` directory (its image.npy with its frame).
     image: PathBuf,
     /// Pixel size (Å), or PX,PY [default: from the params.json of a sacsim
-    /// image directory, the image's or the one it sits in].
+    /// image directory (the image's or the one it sits in), else from the
+    /// TIFF's calibration tags].
     #[arg(long, value_name = "Å[,Å]")]
     pixel_size: Option<PixelSize>,
     /// Position (Å) of pixel (0, 0) [default: from params.json, else 0,0].
@@ -50,21 +51,26 @@ fn locate(image: &Path) -> (PathBuf, Option<PathBuf>) {
 /// Run `sacsim detect`.
 pub fn run(args: Args) -> Result<()> {
     let (path, sidecar) = locate(&args.image);
+    // Only TIFFs carry a calibration of their own.
+    let calibrated_format = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "tif" | "tiff"));
     let recorded = match (&sidecar, args.pixel_size) {
         (Some(dir), None) => Some(sacsim::output::image_frame(dir)?),
         (Some(dir), Some(_)) => sacsim::output::image_frame(dir).ok(),
-        (None, None) => {
-            return Err(Error::invalid(
-                "--pixel-size",
-                format!(
-                    "{} has no params.json with its frame beside it: give the pixel size in Å",
-                    args.image.display()
-                ),
-            )
-            .into());
-        }
-        (None, Some(_)) => None,
+        (None, _) => None,
     };
+    if recorded.is_none() && args.pixel_size.is_none() && !calibrated_format {
+        return Err(Error::invalid(
+            "--pixel-size",
+            format!(
+                "{} has no params.json with its frame beside it: give the pixel size in Å",
+                args.image.display()
+            ),
+        )
+        .into());
+    }
     let raster = sacsim::io::raster::read_image(&path)?;
     if let Some(w) = &raster.warning {
         eprintln!("sacsim: warning: {w}");
@@ -87,22 +93,37 @@ pub fn run(args: Args) -> Result<()> {
         )
         .into());
     }
-    let pixel = args
-        .pixel_size
-        .map(|p| p.0)
-        .or(recorded.map(|f| f.pixel))
-        .expect("a pixel size was given or recorded");
+    // The flag, else the sacsim frame, else the file's own calibration.
+    let from_file = raster.calibration;
+    let (pixel, source) = match (args.pixel_size, recorded, from_file) {
+        (Some(p), _, _) => (p.0, "--pixel-size".to_string()),
+        (None, Some(f), _) => (f.pixel, "params.json".to_string()),
+        (None, None, Some(c)) => (c.pixel_angstrom, format!("the file's {}", c.source)),
+        (None, None, None) => {
+            return Err(Error::invalid(
+                "--pixel-size",
+                format!(
+                    "{} carries no calibration (no ImageJ or resolution tags): give the pixel size in Å",
+                    path.display()
+                ),
+            )
+            .into());
+        }
+    };
     let origin = args
         .origin
         .map(|o| o.0)
         .or(recorded.map(|f| f.origin))
+        .or(from_file
+            .filter(|_| args.pixel_size.is_none())
+            .map(|c| c.origin_angstrom))
         .unwrap_or([0.0, 0.0]);
     let frame = ImageFrame::new(shape, pixel, origin)?;
     let result = detect(&raster.data, &frame, &args.config)?;
     let files =
         sacsim::output::detect::write_detections(&args.output, &path, &raster.data, &result)?;
     println!(
-        "{} atoms in {} x {} px of {:.4} x {:.4} Å from ({:.2}, {:.2}) Å (noise σ {:.4e}, threshold {}σ)",
+        "{} atoms in {} x {} px of {:.4} x {:.4} Å (from {source}) from ({:.2}, {:.2}) Å (noise σ {:.4e}, threshold {}σ)",
         result.detections.len(),
         raster.nx,
         raster.ny,

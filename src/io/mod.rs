@@ -16,6 +16,7 @@ pub mod points;
 pub mod poscar;
 pub mod raster;
 pub(crate) mod text;
+pub mod tiff;
 pub mod xyz;
 
 use std::io::Write;

@@ -94,7 +94,7 @@ pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
 }
 
 /// A decoder's message on one line, at most 200 characters.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if t.chars().count() > 200 {
         t.chars().take(200).collect::<String>() + "..."
@@ -158,6 +158,19 @@ pub struct Raster {
     pub ny: usize,
     /// Set when the file was not single-channel grayscale.
     pub warning: Option<String>,
+    /// The pixel size and origin the file records, if any.
+    pub calibration: Option<Calibration>,
+}
+
+/// A calibration read from an image file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    /// Pixel size (Å) along x and y.
+    pub pixel_angstrom: [f64; 2],
+    /// Position (Å) of pixel (0, 0).
+    pub origin_angstrom: [f64; 2],
+    /// Where it came from (for messages).
+    pub source: &'static str,
 }
 
 /// Read a grayscale image: 8/16-bit PNG (RGB converted to luminance, with
@@ -182,31 +195,10 @@ pub fn read_image(path: &Path) -> Result<Raster> {
                 nx,
                 ny,
                 warning: None,
+                calibration: None,
             })
         }
-        "tif" | "tiff" => {
-            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            let mut dec = tiff::decoder::Decoder::new(std::io::BufReader::new(file))
-                .map_err(|e| bad(e.to_string()))?;
-            let (nx, ny) = dec.dimensions().map_err(|e| bad(e.to_string()))?;
-            let colortype = dec.colortype().map_err(|e| bad(e.to_string()))?;
-            let data: Vec<f32> = match dec.read_image().map_err(|e| bad(e.to_string()))? {
-                tiff::decoder::DecodingResult::U8(v) => v.into_iter().map(f32::from).collect(),
-                tiff::decoder::DecodingResult::U16(v) => v.into_iter().map(f32::from).collect(),
-                tiff::decoder::DecodingResult::F32(v) => v,
-                tiff::decoder::DecodingResult::F64(v) => v.into_iter().map(|x| x as f32).collect(),
-                _ => return Err(bad(format!("TIFF samples of type {colortype:?}"))),
-            };
-            if data.len() != nx as usize * ny as usize {
-                return Err(bad(format!("{colortype:?}: not a single-channel image")));
-            }
-            Ok(Raster {
-                data,
-                nx: nx as usize,
-                ny: ny as usize,
-                warning: None,
-            })
-        }
+        "tif" | "tiff" => super::tiff::read(path),
         "png" => {
             let img = image::ImageReader::open(path)
                 .map_err(|e| Error::io(path, e))?
@@ -242,6 +234,7 @@ pub fn read_image(path: &Path) -> Result<Raster> {
                 nx,
                 ny,
                 warning,
+                calibration: None,
             })
         }
         _ => Err(bad(format!(

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ImagingConfig;
 use crate::error::Result;
-use crate::io::raster::{PngScale, npy_f32, png16, tiff_f32};
+use crate::io::raster::{PngScale, npy_f32, png16};
 use crate::stem::Simulation;
 use crate::stem::noise::Acquisition;
 use crate::stem::truth::{truth_atoms, truth_csv};
@@ -70,7 +70,10 @@ pub fn write_simulation(
     let (png, png_scale) = png16(&img.data, nx, ny);
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("image.npy".into(), npy_f32(&img.data, nx, ny)),
-        ("image.tiff".into(), tiff_f32(&img.data, nx, ny)),
+        (
+            "image.tiff".into(),
+            crate::io::tiff::write_f32(&img.data, nx, ny, img.frame.pixel, img.frame.origin),
+        ),
         ("image.png".into(), png),
     ];
     if acquisition.is_noisy() {

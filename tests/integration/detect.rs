@@ -191,3 +191,98 @@ fn detect_input_errors_and_empty_images() {
         1
     );
 }
+
+/// A microscope-style file: detector counts as a uint32 TIFF with ImageJ
+/// calibration (as hyperspy exports), detected without --pixel-size in its
+/// own coordinates; the same file without calibration needs the flag.
+#[test]
+fn a_calibrated_uint32_tiff_is_detected_without_a_pixel_size() {
+    use tiff::encoder::{Rational, TiffEncoder, colortype::Gray32};
+    use tiff::tags::{ResolutionUnit, Tag};
+    let tmp = tempdir();
+    let p = |n: &str| tmp.path().join(n);
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "8x8",
+        "--density",
+        "0.5",
+        "--seed",
+        "4",
+        "-o",
+        p("s").to_str().unwrap(),
+    ]);
+    sacsim_ok(&[
+        "simulate",
+        p("s").to_str().unwrap(),
+        "--window",
+        "10,12,50,50",
+        "--dose",
+        "1e5",
+        "--seed",
+        "4",
+        "-o",
+        p("im").to_str().unwrap(),
+    ]);
+    let (counts, nx, ny) = sacsim::io::raster::read_npy(&p("im/image.npy")).unwrap();
+    let params: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p("im/params.json")).unwrap()).unwrap();
+    let px = params["pixel_angstrom"][0].as_f64().unwrap();
+    let write = |path: &std::path::Path, calibrated: bool| {
+        let data: Vec<u32> = counts.iter().map(|&c| c as u32).collect();
+        let mut f = std::fs::File::create(path).unwrap();
+        let mut enc = TiffEncoder::new(&mut f).unwrap();
+        let mut img = enc.new_image::<Gray32>(nx as u32, ny as u32).unwrap();
+        if calibrated {
+            let desc = format!(
+                "ImageJ=1.54f\nunit=nm\nxorigin={}\nyorigin={}\n",
+                -10.0 / px,
+                -12.0 / px
+            );
+            img.encoder()
+                .write_tag(Tag::ImageDescription, desc.as_str())
+                .unwrap();
+            img.resolution_unit(ResolutionUnit::None);
+            let per_nm = Rational {
+                n: (10.0 / px * 1e6).round() as u32,
+                d: 1_000_000,
+            };
+            img.x_resolution(per_nm.clone());
+            img.y_resolution(per_nm);
+        }
+        img.write_data(&data).unwrap();
+    };
+    std::fs::create_dir(p("files")).unwrap();
+    write(&p("files/counts.tif"), true);
+    write(&p("files/plain.tif"), false);
+    let out = sacsim_ok(&[
+        "detect",
+        p("files/counts.tif").to_str().unwrap(),
+        "-o",
+        p("det").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("from the file's ImageJ tags"));
+    let scores = p("f1.json");
+    sacsim_ok(&[
+        "evaluate",
+        p("det").to_str().unwrap(),
+        p("im").to_str().unwrap(),
+        "-o",
+        scores.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&scores).unwrap()).unwrap();
+    assert!(v["f1"].as_f64().unwrap() >= 0.95, "{v}");
+    assert!(v["rmse_pm"].as_f64().unwrap() <= 10.0, "{v}");
+    let r = sacsim(&[
+        "detect",
+        p("files/plain.tif").to_str().unwrap(),
+        "-o",
+        p("x").to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        e.contains("--pixel-size") && e.contains("carries no calibration"),
+        "{e}"
+    );
+}

@@ -179,9 +179,21 @@ fn numpy_tifffile_and_pillow_read_the_simulated_images() {
         "-o",
         dir.to_str().unwrap(),
     ]);
+    // A window away from the origin: the TIFF's ImageJ origin must follow.
+    let window = tmp.path().join("win");
+    sacsim_ok(&[
+        "simulate",
+        sample.to_str().unwrap(),
+        "--window",
+        "3,4,30,30",
+        "-o",
+        window.to_str().unwrap(),
+    ]);
     let script = root().join("tests/python/check_image.py");
-    let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
-    assert!(out.starts_with("ok image"), "{out}");
+    for d in [&dir, &window] {
+        let out = run_python(&[script.to_str().unwrap(), d.to_str().unwrap()]);
+        assert!(out.starts_with("ok image"), "{out}");
+    }
 }
 
 #[test]

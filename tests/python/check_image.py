@@ -19,6 +19,20 @@ assert img.dtype == np.float32 and img.shape == (ny, nx), (img.dtype, img.shape)
 tif = tifffile.imread(d / "image.tiff")
 assert tif.dtype == np.float32 and tif.shape == (ny, nx)
 assert np.array_equal(tif, img), "TIFF and npy differ"
+# The TIFF carries its calibration as ImageJ writes it: Fiji and hyperspy
+# show nm, and the origin as ImageJ's xorigin/yorigin (pixels).
+with tifffile.TiffFile(d / "image.tiff") as t:
+    ij = t.imagej_metadata
+    assert ij is not None and ij["unit"] == "nm", ij
+    page = t.pages[0]
+    for tag, k in (("XResolution", 0), ("YResolution", 1)):
+        num, den = page.tags[tag].value
+        pixel_nm = den / num
+        want = params["pixel_angstrom"][k] / 10.0
+        assert abs(pixel_nm - want) <= 1e-6 * want, (tag, pixel_nm, want)
+    for key, k in (("xorigin", 0), ("yorigin", 1)):
+        origin_a = -float(ij[key]) * params["pixel_angstrom"][k]
+        assert abs(origin_a - params["origin_angstrom"][k]) < 1e-6, (key, origin_a, params["origin_angstrom"])
 png = np.asarray(Image.open(d / "image.png"))
 assert png.dtype in (np.uint16, np.int32) and png.shape == (ny, nx), (png.dtype, png.shape)
 lo, hi = params["png_scale"]["min"], params["png_scale"]["max"]
