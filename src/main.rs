@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cli::analyze::run(*args),
         Command::Detect(args) => cli::detect::run(*args),
         Command::Evaluate(args) => cli::evaluate::run(args),
+        Command::Convert(args) => cli::convert::run(args),
         Command::Dataset(args) => cli::dataset::run(*args),
         Command::Run(args) => cli::study::run(args),
     };

@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod build;
+pub mod convert;
 pub mod dataset;
 pub mod detect;
 pub mod evaluate;
@@ -45,6 +46,8 @@ pub enum Command {
     Analyze(Box<analyze::Args>),
     /// Find atoms in a HAADF image (PNG, TIFF, npy, or a simulate directory).
     Detect(Box<detect::Args>),
+    /// Convert an image to a calibrated TIFF (or npy/png with its frame).
+    Convert(convert::Args),
     /// Score detections against ground truth.
     Evaluate(evaluate::Args),
     /// Generate a synthetic training set (images + COCO/YOLO/heatmap labels).
