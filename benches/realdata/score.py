@@ -1,0 +1,68 @@
+"""Real-data benchmark (run by hand; never by the test command): sacsim
+detect with default settings on the published, hand-labelled HAADF images
+in ../shared/realdata, scored with one-to-one (Hungarian) matching within
+1.0 and 2.0 Å, pooled over the images of a split.
+
+    .venv/bin/python benches/realdata/score.py [--split test] [--sets hpai_pt_nc,sjeon_re_bpy]
+
+Pixel sizes come from the files where they carry them (hpai_pt_nc), else
+from the set's README value (sjeon_*: 0.1603 Å). Tune on `tune`, report
+`test` (../shared/realdata/README.md).
+"""
+import argparse
+import csv
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "realdata"
+PIXEL = {"sjeon_re_bpy": 0.1603, "sjeon_pt_porph": 0.1603}
+
+
+def match(det, truth, radius_px):
+    if len(det) == 0 or len(truth) == 0:
+        return 0, []
+    d = np.hypot(det[:, None, 0] - truth[None, :, 0], det[:, None, 1] - truth[None, :, 1])
+    cost = np.where(d <= radius_px, d, 1e6)
+    r, c = linear_sum_assignment(cost)
+    ok = cost[r, c] <= radius_px
+    return int(ok.sum()), list(d[r[ok], c[ok]])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--split", default="test")
+    p.add_argument("--sets", default="hpai_pt_nc,sjeon_re_bpy,sjeon_pt_porph")
+    p.add_argument("--sacsim", default=str(ROOT / "target/release/sacsim"))
+    p.add_argument("extra", nargs="*", help="extra detect flags")
+    a = p.parse_args()
+    for name in a.sets.split(","):
+        rows = [r for r in csv.DictReader(open(DATA / name / "index.csv")) if r["split_used_here"] == a.split]
+        totals = {1.0: [0, 0, 0, []], 2.0: [0, 0, 0, []]}
+        px = None
+        for r in rows:
+            with tempfile.TemporaryDirectory() as tmp:
+                cmd = [a.sacsim, "detect", str(DATA / name / "images" / r["image"]), "-o", tmp] + a.extra
+                if name in PIXEL:
+                    cmd += ["--pixel-size", str(PIXEL[name])]
+                out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+                det = np.array([[float(x) for x in l.split(",")[3:5]] for l in open(f"{tmp}/detections.csv").read().splitlines()[1:]]).reshape(-1, 2)
+                px = float(out.stdout.split(" px of ")[1].split(" x ")[0])
+            truth = np.loadtxt(DATA / name / r["truth"], delimiter=",", skiprows=1, ndmin=2)[:, :2]
+            for radius in totals:
+                m, dists = match(det, truth, radius / px)
+                t = totals[radius]
+                t[0] += m; t[1] += len(det); t[2] += len(truth); t[3] += dists
+        for radius, (m, nd, nt, dists) in totals.items():
+            prec, rec = m / max(nd, 1), m / max(nt, 1)
+            f1 = 2 * prec * rec / max(prec + rec, 1e-12)
+            rmse = float(np.sqrt(np.mean(np.square(dists)))) * px if dists else float("nan")
+            print(f"{name:15s} {a.split:5s} {len(rows):3d} images  within {radius} Å: P {prec:.3f} R {rec:.3f} F1 {f1:.3f} RMSE {rmse:.2f} Å  ({nd} detections, {nt} true)")
+
+
+if __name__ == "__main__":
+    main()
