@@ -127,6 +127,21 @@ fn transpose(data: &[Complex<f32>], rows: usize, cols: usize) -> Vec<Complex<f32
     out
 }
 
+/// The smallest n' >= n whose prime factors are 2, 3, 5, 7 (fast FFT sizes).
+pub fn smooth_size(n: usize) -> usize {
+    (n.max(1)..)
+        .find(|&m| {
+            let mut k = m;
+            for p in [2, 3, 5, 7] {
+                while k % p == 0 {
+                    k /= p;
+                }
+            }
+            k == 1
+        })
+        .expect("smooth numbers are unbounded")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,3 +182,4 @@ mod tests {
         }
     }
 }
+

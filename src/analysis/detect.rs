@@ -17,8 +17,9 @@
 //!    peak / σ, and optionally two elements assigned by intensity (two-class
 //!    split in log intensity; the heavier element takes the brighter class).
 //!
-//! Images are treated as periodic by the FFT filters; detections within
-//! `edge` Å of the border are dropped.
+//! Images are mirrored at their borders by two background widths before
+//! the FFT filters (no wrap-around); detections within `edge` Å of the
+//! border are dropped.
 
 use rayon::prelude::*;
 use rustfft::num_complex::Complex;
@@ -188,10 +189,43 @@ pub fn detect(image: &[f32], frame: &ImageFrame, s: &DetectConfig) -> Result<Det
     // near-square); positions use the exact per-axis sizes.
     let [pxx, pxy] = frame.pixel;
     let px = (pxx + pxy) / 2.0;
-    let fft = Fft2::new(nx, ny);
-    let spectrum = fft.forward(image.to_vec());
-    let smooth = gaussian_filtered(&fft, &spectrum, s.smoothing / px);
-    let background = gaussian_filtered(&fft, &spectrum, s.background / px);
+    // Mirror the image by two background widths before filtering, so
+    // the FFT's periodic wrap never brings one edge's intensity into the
+    // other's background (real images have gradients: thick carbon at one
+    // edge, vacuum at the other).
+    // Two background widths hold all but e^-2 of its kernel's reach; the
+    // padded size is rounded up to an FFT-friendly (2,3,5,7-smooth) one.
+    let padded_size = |n: usize| {
+        let margin = ((2.0 * s.background / px).ceil() as usize).min(n - 1);
+        let total = crate::fft::smooth_size(n + 2 * margin);
+        (total, (total - n) / 2)
+    };
+    let ((px_n, mx), (py_n, my)) = (padded_size(nx), padded_size(ny));
+    let reflect = |i: i64, n: usize| -> usize {
+        let n = n as i64;
+        let period = 2 * (n - 1);
+        let k = i.rem_euclid(period.max(1));
+        (if k < n { k } else { period - k }) as usize
+    };
+    let padded: Vec<f32> = (0..py_n)
+        .flat_map(|y| {
+            let sy = reflect(y as i64 - my as i64, ny);
+            (0..px_n).map(move |x| (reflect(x as i64 - mx as i64, nx), sy))
+        })
+        .map(|(sx, sy)| image[sy * nx + sx])
+        .collect();
+    let fft = Fft2::new(px_n, py_n);
+    let spectrum = fft.forward(padded);
+    let crop = |v: Vec<f32>| -> Vec<f32> {
+        (0..ny)
+            .flat_map(|y| {
+                let row = (y + my) * px_n + mx;
+                v[row..row + nx].to_vec()
+            })
+            .collect()
+    };
+    let smooth = crop(gaussian_filtered(&fft, &spectrum, s.smoothing / px));
+    let background = crop(gaussian_filtered(&fft, &spectrum, s.background / px));
     let signal: Vec<f32> = smooth
         .par_iter()
         .zip(&background)

@@ -249,19 +249,9 @@ impl FineImage {
     }
 }
 
-/// The smallest n' >= n whose prime factors are 2, 3, 5, 7 (fast FFT sizes).
+/// The smallest FFT-friendly size >= n (see [`crate::fft::smooth_size`]).
 pub fn fft_size(n: usize) -> usize {
-    (n.max(1)..)
-        .find(|&m| {
-            let mut k = m;
-            for p in [2, 3, 5, 7] {
-                while k % p == 0 {
-                    k /= p;
-                }
-            }
-            k == 1
-        })
-        .expect("smooth numbers are unbounded")
+    crate::fft::smooth_size(n)
 }
 
 /// The field an image covers.
