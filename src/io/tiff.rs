@@ -82,7 +82,7 @@ fn calibration(dec: &mut Decoder<std::io::BufReader<std::fs::File>>) -> Option<C
         .then(|| Calibration {
             pixel_angstrom: pixel,
             // ImageJ's origin is the pixel position of x = 0.
-            origin_angstrom: [-origin[0] * pixel[0], -origin[1] * pixel[1]],
+            origin_angstrom: [-origin[0] * pixel[0] + 0.0, -origin[1] * pixel[1] + 0.0],
             source,
         })
 }
