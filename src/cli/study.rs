@@ -12,7 +12,7 @@ pub struct Args {
     /// A study TOML [default: the embedded study, examples/pei2024.toml].
     config: Option<PathBuf>,
     /// Output directory.
-    #[arg(short, long, value_name = "DIR", default_value = "sacsim-study")]
+    #[arg(short, long, value_name = "DIR", default_value_os_t = sacsim::run::default_output())]
     output: PathBuf,
 }
 

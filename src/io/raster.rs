@@ -4,7 +4,6 @@
 //! Layout everywhere: row-major, `[iy][ix]`, shape (ny, nx); row 0 is the
 //! first scan line (y = y0), so in a viewer y grows downwards.
 
-use std::io::Cursor;
 use std::path::Path;
 
 use image::{ImageBuffer, ImageEncoder, Luma};
@@ -58,16 +57,6 @@ pub fn png16(data: &[f32], nx: usize, ny: usize) -> (Vec<u8>, PngScale) {
         .write_image(&raw, nx as u32, ny as u32, image::ExtendedColorType::L16)
         .expect("in-memory PNG");
     (bytes, PngScale { min, max })
-}
-
-/// A 32-bit float grayscale TIFF.
-pub fn tiff_f32(data: &[f32], nx: usize, ny: usize) -> Vec<u8> {
-    let mut cursor = Cursor::new(Vec::new());
-    let mut encoder = tiff::encoder::TiffEncoder::new(&mut cursor).expect("in-memory TIFF");
-    encoder
-        .write_image::<tiff::encoder::colortype::Gray32Float>(nx as u32, ny as u32, data)
-        .expect("in-memory TIFF");
-    cursor.into_inner()
 }
 
 /// A little-endian float32 `.npy` of shape (ny, nx).

@@ -140,7 +140,11 @@ fn point_and_image_readers_survive_mutated_files() {
         Ok(())
     };
     fuzz_file("i.npy", sacsim::io::raster::npy_f32(&data, 24, 20), read);
-    fuzz_file("i.tiff", sacsim::io::raster::tiff_f32(&data, 24, 20), read);
+    fuzz_file(
+        "i.tiff",
+        sacsim::io::tiff::write_f32(&data, 24, 20, [0.1, 0.1], [0.0, 0.0]),
+        read,
+    );
     fuzz_file("i.png", sacsim::io::raster::png16(&data, 24, 20).0, read);
 }
 
