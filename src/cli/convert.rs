@@ -9,20 +9,13 @@ use serde_json::json;
 
 use sacsim::io::raster::{npy_f32, png16};
 use sacsim::io::write_atomic;
-use sacsim::output::image::load_image;
-use sacsim::values::{Pair, PixelSize};
 
 /// Arguments of `sacsim convert`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// An image sacsim reads (PNG, TIFF, npy, or a simulate directory).
-    image: PathBuf,
-    /// Pixel size (Å), or PX,PY [default: from the file or its params.json].
-    #[arg(long, value_name = "Å[,Å]")]
-    pixel_size: Option<PixelSize>,
-    /// Position (Å) of pixel (0, 0) [default: from the file, else 0,0].
-    #[arg(long, value_name = "X,Y", allow_hyphen_values = true)]
-    origin: Option<Pair<f64>>,
+    /// The image and its frame.
+    #[command(flatten)]
+    input: super::image_input::ImageInput,
     /// Output file: .tif/.tiff (calibrated float32), .npy or .png (with
     /// OUT.json holding the frame).
     #[arg(short, long, value_name = "FILE")]
@@ -31,11 +24,7 @@ pub struct Args {
 
 /// Run `sacsim convert`.
 pub fn run(args: Args) -> Result<()> {
-    let placed = load_image(
-        &args.image,
-        args.pixel_size.map(|p| p.0),
-        args.origin.map(|o| o.0),
-    )?;
+    let placed = args.input.load()?;
     let (r, f) = (&placed.raster, placed.frame);
     let ext = args
         .output

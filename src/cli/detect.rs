@@ -6,23 +6,14 @@ use anyhow::Result;
 
 use sacsim::analysis::detect::detect;
 use sacsim::config::DetectConfig;
-use sacsim::output::image::{PlacedImage, load_image};
-use sacsim::values::{Pair, PixelSize};
+use sacsim::output::image::PlacedImage;
 
 /// Arguments of `sacsim detect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// An 8/16-bit PNG, 16-bit or float TIFF, 2D .npy, or a `sacsim
-    /// simulate` directory (its image.npy with its frame).
-    image: PathBuf,
-    /// Pixel size (Å), or PX,PY [default: from the params.json of a sacsim
-    /// image directory (the image's or the one it sits in), else from the
-    /// TIFF's calibration tags].
-    #[arg(long, value_name = "Å[,Å]")]
-    pixel_size: Option<PixelSize>,
-    /// Position (Å) of pixel (0, 0) [default: from params.json, else 0,0].
-    #[arg(long, value_name = "X,Y", allow_hyphen_values = true)]
-    origin: Option<Pair<f64>>,
+    /// The image and its frame.
+    #[command(flatten)]
+    input: super::image_input::ImageInput,
     /// Detection settings.
     #[command(flatten)]
     pub config: DetectConfig,
@@ -33,11 +24,7 @@ pub struct Args {
 
 /// Run `sacsim detect`.
 pub fn run(args: Args) -> Result<()> {
-    let placed = load_image(
-        &args.image,
-        args.pixel_size.map(|p| p.0),
-        args.origin.map(|o| o.0),
-    )?;
+    let placed = args.input.load()?;
     let PlacedImage {
         path,
         raster,

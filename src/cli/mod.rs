@@ -9,6 +9,7 @@ pub mod convert;
 pub mod dataset;
 pub mod detect;
 pub mod evaluate;
+pub mod image_input;
 pub mod inspect;
 pub mod sample;
 pub mod series;
