@@ -2,7 +2,9 @@
 //! process can still get (the smaller of the machine's available memory,
 //! the process's own limits RLIMIT_AS and RLIMIT_DATA, and its cgroup's
 //! memory.max), and a one-line refusal that gives the estimate, the budget
-//! and what would fit.
+//! and what would fit. (Work bounds sit with the work they bound:
+//! bootstrap and Monte Carlo in `analysis::pairstats`, images in
+//! `dataset`.)
 
 use crate::error::{Error, Result};
 
@@ -84,22 +86,6 @@ pub fn check_memory(
     ))
 }
 
-/// Refuse work beyond `max` units (resamples, realisations, bins, ...):
-/// the cost a user controls, bounded before the loop starts.
-pub fn check_count(flag: &str, what: &str, count: f64, max: f64) -> Result<()> {
-    if count.is_finite() && count <= max {
-        return Ok(());
-    }
-    Err(Error::invalid(
-        flag,
-        format!(
-            "{what}: {} is more than the {} this command does in reasonable time",
-            crate::values::short(count),
-            crate::values::short(max)
-        ),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,9 +105,5 @@ mod tests {
         );
         assert!(e.contains("the largest that fits is"), "{e}");
         assert!(check_memory("--x", "nan", f64::NAN, |_| String::new()).is_err());
-        let e = check_count("--bootstrap", "resamples", 1e8, 1e5)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("1e8 is more than the 100000"), "{e}");
     }
 }

@@ -402,9 +402,7 @@ pub fn plan(
         memory,
         |_| "use larger pixels or a smaller window".into(),
     )?;
-    let h = [pixel[0] / oversample as f64, pixel[1] / oversample as f64];
     let origin = [field.origin[0], field.origin[1]];
-    let _ = h;
     Ok(Plan {
         out,
         pixel,
