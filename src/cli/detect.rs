@@ -38,7 +38,7 @@ pub fn run(args: Args) -> Result<()> {
     let files =
         sacsim::output::detect::write_detections(&args.output, &path, &raster.data, &result)?;
     println!(
-        "{} atoms in {} x {} px of {:.4} x {:.4} Å (from {source}) from ({:.2}, {:.2}) Å (noise σ {:.4e}, threshold {}σ)",
+        "{} atoms in {} x {} px of {:.4} x {:.4} Å (from {source}) from ({:.2}, {:.2}) Å (smoothing {:.3} Å, median local noise σ {:.4e}, threshold {}σ)",
         result.detections.len(),
         raster.nx,
         raster.ny,
@@ -46,6 +46,7 @@ pub fn run(args: Args) -> Result<()> {
         frame.pixel[1],
         frame.origin[0],
         frame.origin[1],
+        result.smoothing_angstrom,
         result.noise_sigma,
         args.config.threshold
     );

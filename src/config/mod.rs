@@ -76,6 +76,7 @@ mod tests {
         };
         assert_eq!(flags::<SampleConfig>(), keys(&sample));
         let detect = DetectConfig {
+            smoothing: Some(0.4),
             elements: Some("Mn,Co".parse().unwrap()),
             ..DetectConfig::default()
         };

@@ -1,5 +1,6 @@
 //! `sacsim detect` output: `detections.csv` (x_A, y_A, element, x_px,
-//! y_px, intensity, snr: the form `analyze` and `evaluate` read),
+//! y_px, intensity, snr, quality: the form `analyze` and `evaluate` read;
+//! snr is the significance over the local noise),
 //! `detections.json`, `overlay.png` (the image with a mark on every
 //! detection: red for the heavier or only class, cyan for the lighter) and
 //! `params.json` ([`DetectParams`], with the image frame).
@@ -17,13 +18,19 @@ use crate::structure::ImageFrame;
 
 /// The detections as CSV.
 pub fn detections_csv(r: &DetectionResult) -> String {
-    let mut out = String::from("x_A,y_A,element,x_px,y_px,intensity,snr\n");
+    let mut out = String::from("x_A,y_A,element,x_px,y_px,intensity,snr,quality\n");
     for d in &r.detections {
         let el = d.element.map_or("", |e| e.symbol());
         let _ = writeln!(
             out,
-            "{:.4},{:.4},{el},{:.4},{:.4},{:.6e},{:.2}",
-            d.position[0], d.position[1], d.pixel[0], d.pixel[1], d.intensity, d.snr
+            "{:.4},{:.4},{el},{:.4},{:.4},{:.6e},{:.2},{}",
+            d.position[0],
+            d.position[1],
+            d.pixel[0],
+            d.pixel[1],
+            d.intensity,
+            d.snr,
+            d.quality.name()
         );
     }
     out
@@ -92,8 +99,10 @@ pub struct DetectParams {
     /// The image frame: detections are in its coordinates (Å).
     #[serde(flatten)]
     pub frame: ImageFrame,
-    /// Robust noise σ of the signal image.
+    /// Median local noise σ of the signal image.
     pub noise_sigma: f64,
+    /// Smoothing σ used (Å).
+    pub smoothing_angstrom: f64,
     /// Number of detections.
     pub detections: usize,
     /// Files written.
@@ -121,6 +130,7 @@ pub fn write_detections(
         settings: r.settings,
         frame: r.frame,
         noise_sigma: r.noise_sigma,
+        smoothing_angstrom: r.smoothing_angstrom,
         detections: r.detections.len(),
         files: listed(&files),
     };

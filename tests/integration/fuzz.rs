@@ -233,7 +233,7 @@ fn validated_configs_refuse_extreme_values_by_name() {
                 one_line(&e, None)?;
             }
             let detect = DetectConfig {
-                smoothing: v[6],
+                smoothing: Some(v[6]),
                 background: v[7],
                 threshold: v[8],
                 ..DetectConfig::default()
