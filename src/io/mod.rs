@@ -11,6 +11,8 @@
 //! renamed into place, so a failed run never leaves a half-written file.
 
 pub mod cif;
+pub mod dm;
+pub mod emd;
 pub mod incar;
 pub mod points;
 pub mod poscar;

@@ -149,6 +149,9 @@ pub struct Raster {
     pub warning: Option<String>,
     /// The pixel size and origin the file records, if any.
     pub calibration: Option<Calibration>,
+    /// Acquisition metadata the file records (key with unit, value), e.g.
+    /// `voltage_V`, `convergence_mrad`, `dwell_us`, `magnification`.
+    pub metadata: Vec<(String, String)>,
 }
 
 /// A calibration read from an image file.
@@ -173,7 +176,7 @@ pub fn read_image(path: &Path) -> Result<Raster> {
     let bad = |what: String| Error::Parse {
         path: path.to_path_buf(),
         line: 1,
-        expected: "a grayscale PNG, TIFF or 2D .npy image".into(),
+        expected: "a grayscale PNG, TIFF, DM3/DM4, EMD or 2D .npy image".into(),
         found: one_line(&what),
     };
     match ext.as_str() {
@@ -185,9 +188,12 @@ pub fn read_image(path: &Path) -> Result<Raster> {
                 ny,
                 warning: None,
                 calibration: None,
+                metadata: Vec::new(),
             })
         }
         "tif" | "tiff" => super::tiff::read(path),
+        "dm3" | "dm4" => super::dm::read(path),
+        "emd" => super::emd::read(path),
         "png" => {
             let img = image::ImageReader::open(path)
                 .map_err(|e| Error::io(path, e))?
@@ -224,10 +230,11 @@ pub fn read_image(path: &Path) -> Result<Raster> {
                 ny,
                 warning,
                 calibration: None,
+                metadata: Vec::new(),
             })
         }
         _ => Err(bad(format!(
-            "'{}' (use .png, .tif/.tiff or .npy)",
+            "'{}' (sacsim reads .png, .tif/.tiff, .dm3, .dm4, .emd and .npy images)",
             path.display()
         ))),
     }

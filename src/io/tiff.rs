@@ -99,6 +99,26 @@ pub fn read(path: &Path) -> Result<Raster> {
     let mut dec = Decoder::new(std::io::BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
     let (nx, ny) = dec.dimensions().map_err(|e| bad(e.to_string()))?;
     let calibration = calibration(&mut dec);
+    // A stack (several pages, or an ImageJ hyperstack in one) is not an
+    // image: say so rather than read its first frame.
+    let frames = dec
+        .get_tag_ascii_string(Tag::ImageDescription)
+        .ok()
+        .and_then(|d| {
+            d.lines()
+                .find_map(|l| l.strip_prefix("images=")?.trim().parse::<usize>().ok())
+        })
+        .unwrap_or(1);
+    if frames > 1 || dec.more_images() {
+        return Err(bad(format!(
+            "a stack of {} frames of {nx} x {ny} px; save the frame or sum to use as its own TIFF",
+            if frames > 1 {
+                frames.to_string()
+            } else {
+                "several".into()
+            }
+        )));
+    }
     if dec.get_tag_u32(Tag::PhotometricInterpretation).ok() == Some(3) {
         return read_palette(path, &mut dec, [nx as usize, ny as usize], calibration);
     }
@@ -132,6 +152,7 @@ pub fn read(path: &Path) -> Result<Raster> {
         ny: ny as usize,
         warning: None,
         calibration,
+        metadata: Vec::new(),
     })
 }
 
@@ -211,9 +232,14 @@ fn read_palette(
         &map[2 * entries..],
     );
     let grey = r == g && g == b;
+    // A monotone grey ramp only displays the stored values: those are the
+    // data (as tifffile and rosettasciio return them).
+    let ramp = grey && r.windows(2).all(|w| w[0] <= w[1]);
     let level = |k: usize| {
         let k = k.min(entries - 1);
-        if grey {
+        if ramp {
+            k as f32
+        } else if grey {
             f32::from(r[k])
         } else {
             (0.2126 * f64::from(r[k]) + 0.7152 * f64::from(g[k]) + 0.0722 * f64::from(b[k])) as f32
@@ -226,6 +252,7 @@ fn read_palette(
         warning: (!grey)
             .then(|| format!("{}: colour palette converted to luminance", path.display())),
         calibration,
+        metadata: Vec::new(),
     })
 }
 
@@ -382,10 +409,12 @@ mod tests {
     }
 
     #[test]
-    fn palette_grey_reads_the_grey_levels() {
+    fn palette_grey_reads_the_stored_values() {
+        // A grey ramp only displays the stored values: those are the data,
+        // as tifffile and rosettasciio return them.
         let idx = [0u8, 1, 2, 10, 200, 255];
         let r = roundtrip(&palette_tiff(&idx, 3, 2, true));
-        assert_eq!(r.data, idx.map(|i| f32::from(i) * 256.0));
+        assert_eq!(r.data, idx.map(f32::from));
         assert_eq!(r.warning, None);
         let r = roundtrip(&palette_tiff(&idx, 3, 2, false));
         assert!(r.warning.unwrap().contains("luminance"));

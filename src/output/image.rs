@@ -47,11 +47,13 @@ pub fn load_image(
     origin: Option<[f64; 2]>,
 ) -> Result<PlacedImage> {
     let (path, sidecar) = locate(image);
-    // Only TIFFs carry a calibration of their own.
-    let calibrated_format = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "tif" | "tiff"));
+    // Formats that can carry a calibration of their own.
+    let calibrated_format = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "tif" | "tiff" | "dm3" | "dm4" | "emd"
+        )
+    });
     let recorded = match (&sidecar, pixel) {
         (Some(dir), None) => Some(super::image_frame(dir)?),
         (Some(dir), Some(_)) => super::image_frame(dir).ok(),
@@ -86,7 +88,7 @@ pub fn load_image(
         (None, None, Some(c)) => (c.pixel_angstrom, format!("the file's {}", c.source)),
         (None, None, None) => {
             return Err(no_calibration(
-                "carries no calibration (no ImageJ or resolution tags)",
+                "carries no length calibration (no ImageJ, resolution, DM or EMD pixel size in Å, nm or µm)",
             ));
         }
     };
@@ -94,7 +96,10 @@ pub fn load_image(
         .or(recorded.map(|f| f.origin))
         .or(from_file
             .filter(|_| pixel.is_none())
-            .map(|c| c.origin_angstrom))
+            .map(|c| c.origin_angstrom)
+            // A stage position beyond ±1e6 Å (DM files record them) is
+            // not an origin sacsim can place atoms at: the image starts at 0.
+            .filter(|o| o.iter().all(|v| v.abs() <= crate::structure::MAX_LENGTH)))
         .unwrap_or([0.0, 0.0]);
     let frame = ImageFrame::new(shape, px, origin)?;
     Ok(PlacedImage {

@@ -12,7 +12,7 @@ pub mod positions;
 
 pub use element::Element;
 pub use frame::ImageFrame;
-pub use lattice::Lattice;
+pub use lattice::{Lattice, MAX_LENGTH};
 pub use positions::{Positions, Region};
 
 use std::collections::BTreeMap;
