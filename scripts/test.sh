@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test sacsim has, on a fresh machine with Rust and Python 3 installed:
 # formatting, lints, unit + integration + doc tests, and the interoperability
-# tests against the real readers (ASE, pymatgen), which this script installs
+# tests against the real readers (ASE, pymatgen, rosettasciio, ...), which this script installs
 # at pinned versions into a local virtualenv (.venv, ignored by git).
 # A missing reader fails the run; nothing is skipped.
 set -euo pipefail
@@ -12,6 +12,19 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+# Real microscope files (DM3, DM4, EMD, TIFF) as hyperspy 1.7.6's wheel
+# ships them, for the reader tests against rosettasciio.
+FILES=.venv/hyperspy-1.7.6-io
+if [ ! -d "$FILES" ]; then
+  .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+    --only-binary=:all: hyperspy==1.7.6 -d .venv/wheels
+  .venv/bin/python - "$FILES" .venv/wheels/hyperspy-1.7.6-*.whl <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[2]) as z:
+    z.extractall(sys.argv[1] + ".tmp", [n for n in z.namelist() if n.startswith("hyperspy/tests/io/")])
+PY
+  mv "$FILES.tmp" "$FILES"
+fi
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --all-features --release -- -D warnings

@@ -40,6 +40,7 @@ pub fn run(args: Args) -> Result<()> {
         "image_shape_ny_nx": [f.ny(), f.nx()],
         "pixel_angstrom": f.pixel,
         "origin_angstrom": f.origin,
+        "acquisition": r.metadata.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
     });
     let bytes = match ext.as_str() {
         "tif" | "tiff" => sacsim::io::tiff::write_f32(&r.data, r.nx, r.ny, f.pixel, f.origin),

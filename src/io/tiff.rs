@@ -22,7 +22,10 @@ fn angstrom_per(unit: &str) -> Option<f64> {
     match unit.trim().trim_matches('"').to_ascii_lowercase().as_str() {
         "a" | "å" | "angstrom" | "\\u00c5" => Some(1.0),
         "nm" | "nanometer" | "nanometre" => Some(10.0),
-        "um" | "µm" | "μm" | "micron" | "microns" | "\\u00b5m" => Some(1e4),
+        "picometer" | "picometre" => Some(0.01),
+        "um" | "µm" | "μm" | "micron" | "microns" | "micrometer" | "micrometre" | "\\u00b5m" => {
+            Some(1e4)
+        }
         "mm" => Some(1e7),
         "pm" => Some(0.01),
         _ => None,
@@ -44,9 +47,49 @@ fn per_unit(dec: &mut Decoder<std::io::BufReader<std::fs::File>>, tag: Tag) -> O
     (v.is_finite() && v > 0.0).then_some(v)
 }
 
+/// The calibration of Gatan's private tags (Digital Micrograph and
+/// hyperspy write them; as rosettasciio reads them): 65004/65003 x/y
+/// units, 65010/65009 x/y scale, 65007/65006 x/y offset (in the units).
+fn dm_calibration(dec: &mut Decoder<std::io::BufReader<std::fs::File>>) -> Option<Calibration> {
+    use tiff::decoder::ifd::Value;
+    let mut number = |tag: u16| -> Option<f64> {
+        match dec.find_tag(Tag::Unknown(tag)).ok()?? {
+            Value::Double(v) => Some(v),
+            Value::Float(v) => Some(f64::from(v)),
+            Value::Rational(n, d) if d != 0 => Some(f64::from(n) / f64::from(d)),
+            _ => None,
+        }
+    };
+    let (sx, sy) = (number(65010)?, number(65009)?);
+    let (ox, oy) = (number(65007).unwrap_or(0.0), number(65006).unwrap_or(0.0));
+    let mut unit = |tag: u16| {
+        dec.get_tag_ascii_string(Tag::Unknown(tag))
+            .ok()
+            .and_then(|u| angstrom_per(u.trim_end_matches('\0')))
+    };
+    // 65003/65004 may hold Latin-1 "µm"; 65012/65013 spell the unit out.
+    let (ux, uy) = (
+        unit(65004).or_else(|| unit(65013))?,
+        unit(65003).or_else(|| unit(65012))?,
+    );
+    let pixel = [sx.abs() * ux, sy.abs() * uy];
+    pixel
+        .iter()
+        .all(|p| (1e-3..=1e4).contains(p))
+        .then_some(Calibration {
+            pixel_angstrom: pixel,
+            origin_angstrom: [ox * ux + 0.0, oy * uy + 0.0],
+            source: "Gatan TIFF tags",
+        })
+}
+
 /// The calibration a TIFF carries, if any (pixel sizes outside 1e-3..1e4 Å,
-/// such as a 72 dpi default, are no calibration).
+/// such as a 72 dpi default, are no calibration): Gatan's tags first, then
+/// ImageJ's, then plain resolution tags.
 fn calibration(dec: &mut Decoder<std::io::BufReader<std::fs::File>>) -> Option<Calibration> {
+    if let Some(c) = dm_calibration(dec) {
+        return Some(c);
+    }
     let (xres, yres) = (
         per_unit(dec, Tag::XResolution)?,
         per_unit(dec, Tag::YResolution),

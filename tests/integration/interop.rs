@@ -281,3 +281,30 @@ fn ase_and_pymatgen_read_every_file_of_a_series() {
         "{out}"
     );
 }
+
+/// Every 2D image of the DM3, DM4, EMD and TIFF files in hyperspy 1.7.6's
+/// wheel (real microscope-written samples, fetched by scripts/test.sh)
+/// reads with the same array and pixel size as rosettasciio reads it; the
+/// rest (spectra, stacks, complex, RGB) is refused with a one-line message.
+#[test]
+fn microscope_files_read_as_rosettasciio_reads_them() {
+    let files = match std::env::var_os("SACSIM_MICROSCOPE_FILES") {
+        Some(p) => PathBuf::from(p),
+        None => root().join(".venv/hyperspy-1.7.6-io/hyperspy/tests/io"),
+    };
+    assert!(
+        files.is_dir(),
+        "{} is missing: run scripts/test.sh, which fetches hyperspy 1.7.6's test files",
+        files.display()
+    );
+    let script = root().join("tests/python/check_microscope_files.py");
+    let out = run_python(&[
+        script.to_str().unwrap(),
+        env!("CARGO_BIN_EXE_sacsim"),
+        files.to_str().unwrap(),
+    ]);
+    assert!(
+        out.trim_end().ends_with("refused") && out.contains("ok "),
+        "{out}"
+    );
+}

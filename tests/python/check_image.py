@@ -33,6 +33,15 @@ with tifffile.TiffFile(d / "image.tiff") as t:
     for key, k in (("xorigin", 0), ("yorigin", 1)):
         origin_a = -float(ij[key]) * params["pixel_angstrom"][k]
         assert abs(origin_a - params["origin_angstrom"][k]) < 1e-6, (key, origin_a, params["origin_angstrom"])
+# rosettasciio (hyperspy's reader) finds the same scale in nm.
+from rsciio.tiff import file_reader
+
+sig = file_reader(str(d / "image.tiff"))[0]
+assert np.array_equal(sig["data"], img)
+for ax in sig["axes"]:
+    k = 0 if ax["name"] == "x" else 1
+    assert ax["units"] == "nm", ax
+    assert abs(ax["scale"] - params["pixel_angstrom"][k] / 10.0) <= 1e-6 * ax["scale"], (ax, params["pixel_angstrom"])
 png = np.asarray(Image.open(d / "image.png"))
 assert png.dtype in (np.uint16, np.int32) and png.shape == (ny, nx), (png.dtype, png.shape)
 lo, hi = params["png_scale"]["min"], params["png_scale"]["max"]
