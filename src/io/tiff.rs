@@ -47,9 +47,9 @@ fn per_unit(dec: &mut Decoder<std::io::BufReader<std::fs::File>>, tag: Tag) -> O
     (v.is_finite() && v > 0.0).then_some(v)
 }
 
-/// The calibration of Gatan's private tags (Digital Micrograph and
-/// hyperspy write them; as rosettasciio reads them): 65004/65003 x/y
-/// units, 65010/65009 x/y scale, 65007/65006 x/y offset (in the units).
+/// The calibration of Gatan's private tags (Digital Micrograph, hyperspy
+/// and sacsim write them; as rosettasciio reads them): 65003/65004 x/y
+/// units, 65009/65010 x/y scale, 65006/65007 x/y offset (in the units).
 fn dm_calibration(dec: &mut Decoder<std::io::BufReader<std::fs::File>>) -> Option<Calibration> {
     use tiff::decoder::ifd::Value;
     let mut number = |tag: u16| -> Option<f64> {
@@ -60,8 +60,8 @@ fn dm_calibration(dec: &mut Decoder<std::io::BufReader<std::fs::File>>) -> Optio
             _ => None,
         }
     };
-    let (sx, sy) = (number(65010)?, number(65009)?);
-    let (ox, oy) = (number(65007).unwrap_or(0.0), number(65006).unwrap_or(0.0));
+    let (sx, sy) = (number(65009)?, number(65010)?);
+    let (ox, oy) = (number(65006).unwrap_or(0.0), number(65007).unwrap_or(0.0));
     let mut unit = |tag: u16| {
         dec.get_tag_ascii_string(Tag::Unknown(tag))
             .ok()
@@ -69,8 +69,8 @@ fn dm_calibration(dec: &mut Decoder<std::io::BufReader<std::fs::File>>) -> Optio
     };
     // 65003/65004 may hold Latin-1 "µm"; 65012/65013 spell the unit out.
     let (ux, uy) = (
-        unit(65004).or_else(|| unit(65013))?,
         unit(65003).or_else(|| unit(65012))?,
+        unit(65004).or_else(|| unit(65013))?,
     );
     let pixel = [sx.abs() * ux, sy.abs() * uy];
     pixel
@@ -329,6 +329,26 @@ pub fn write_f32(data: &[f32], nx: usize, ny: usize, pixel: [f64; 2], origin: [f
             d: d as u32,
         }
     };
+    // Gatan's tags as hyperspy writes them, read by rosettasciio with the
+    // unit (it takes only the scale from ImageJ's "nm"): x/y units, x/y
+    // scale (nm per pixel, exact doubles), x/y offset (nm).
+    for (tag, unit) in [(65003u16, "nm"), (65004, "nm")] {
+        image
+            .encoder()
+            .write_tag(Tag::Unknown(tag), unit)
+            .expect("in-memory TIFF");
+    }
+    for (tag, value) in [
+        (65009u16, nm[0]),
+        (65010, nm[1]),
+        (65006, origin[0] / 10.0 + 0.0),
+        (65007, origin[1] / 10.0 + 0.0),
+    ] {
+        image
+            .encoder()
+            .write_tag(Tag::Unknown(tag), value)
+            .expect("in-memory TIFF");
+    }
     image.resolution_unit(ResolutionUnit::None);
     image.x_resolution(per_nm(nm[0]));
     image.y_resolution(per_nm(nm[1]));
@@ -387,16 +407,19 @@ mod tests {
     }
 
     #[test]
-    fn imagej_calibration_round_trips_with_its_origin() {
+    fn calibration_round_trips_with_its_origin() {
+        // sacsim writes both Gatan's tags (exact doubles, read first) and
+        // ImageJ's (rationals, ~1e-9); the ImageJ-only path is tested in
+        // tests/integration/detect.rs.
         let data: Vec<f32> = (0..12).map(|v| v as f32 * 0.5).collect();
         let bytes = write_f32(&data, 4, 3, [0.0998, 0.1012], [15.0, -3.0]);
         let r = roundtrip(&bytes);
         assert_eq!((r.nx, r.ny, r.data.clone()), (4, 3, data));
         let c = r.calibration.unwrap();
-        assert_eq!(c.source, "ImageJ tags");
+        assert_eq!(c.source, "Gatan TIFF tags");
         for k in 0..2 {
             let want = [0.0998, 0.1012][k];
-            assert!((c.pixel_angstrom[k] - want).abs() < 1e-6 * want, "{c:?}");
+            assert!((c.pixel_angstrom[k] - want).abs() < 1e-12, "{c:?}");
         }
         assert!(
             (c.origin_angstrom[0] - 15.0).abs() < 1e-9 && (c.origin_angstrom[1] + 3.0).abs() < 1e-9

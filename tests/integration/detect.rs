@@ -282,7 +282,7 @@ fn a_calibrated_uint32_tiff_is_detected_without_a_pixel_size() {
     assert_eq!(r.status.code(), Some(2));
     let e = String::from_utf8_lossy(&r.stderr);
     assert!(
-        e.contains("--pixel-size") && e.contains("carries no calibration"),
+        e.contains("--pixel-size") && e.contains("carries no length calibration"),
         "{e}"
     );
 }

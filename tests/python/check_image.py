@@ -39,9 +39,10 @@ from rsciio.tiff import file_reader
 sig = file_reader(str(d / "image.tiff"))[0]
 assert np.array_equal(sig["data"], img)
 for ax in sig["axes"]:
-    k = 0 if ax["name"] == "x" else 1
+    k = 0 if ax["name"] in ("x", "width") else 1
     assert ax["units"] == "nm", ax
-    assert abs(ax["scale"] - params["pixel_angstrom"][k] / 10.0) <= 1e-6 * ax["scale"], (ax, params["pixel_angstrom"])
+    assert abs(ax["scale"] - params["pixel_angstrom"][k] / 10.0) <= 1e-9 * ax["scale"], (ax, params["pixel_angstrom"])
+    assert abs(ax["offset"] - params["origin_angstrom"][k] / 10.0) <= 1e-9, (ax, params["origin_angstrom"])
 png = np.asarray(Image.open(d / "image.png"))
 assert png.dtype in (np.uint16, np.int32) and png.shape == (ny, nx), (png.dtype, png.shape)
 lo, hi = params["png_scale"]["min"], params["png_scale"]["max"]
