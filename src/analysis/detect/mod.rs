@@ -41,7 +41,7 @@ pub use filters::{Padded, local_noise};
 pub const AUTO_PROBE_SIGMA: f64 = 0.3;
 /// The automatic smoothing is never narrower than this many pixels: below
 /// it a blob is undersampled and the smoothing no longer averages noise.
-pub const AUTO_MIN_PIXELS: f64 = 1.5;
+pub const AUTO_MIN_PIXELS: f64 = 1.25;
 
 /// Detection settings (Å where not stated): the flags of `sacsim detect`
 /// and the `[detect]` table of the study TOML. The pixel size and origin
@@ -91,13 +91,13 @@ impl Default for DetectConfig {
     fn default() -> DetectConfig {
         DetectConfig {
             smoothing: None,
-            background: 5.0,
-            noise_window: 20.0,
+            background: 2.0,
+            noise_window: 40.0,
             min_separation: 1.5,
-            threshold: 3.75,
+            threshold: 4.0,
             refine_radius: 0.4,
             integration_radius: 0.8,
-            edge: 1.0,
+            edge: 0.3,
             elements: None,
         }
     }
