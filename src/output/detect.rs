@@ -8,6 +8,7 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::detect::{DetectConfig, DetectionResult};
@@ -51,13 +52,14 @@ pub fn overlay_png(image: &[f32], r: &DetectionResult) -> Vec<u8> {
         sorted[(sorted.len() * 999 / 1000).min(sorted.len() - 1)],
     );
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let mut rgb: Vec<u8> = image
-        .iter()
-        .flat_map(|&v| {
-            let g = (((v - lo) / span).clamp(0.0, 1.0) * 255.0) as u8;
-            [g, g, g]
-        })
-        .collect();
+    let mut rgb = vec![0u8; 3 * image.len()];
+    rgb.par_chunks_mut(3 * nx)
+        .zip(image.par_chunks(nx))
+        .for_each(|(out, row)| {
+            for (px, &v) in out.chunks_exact_mut(3).zip(row) {
+                px.fill((((v - lo) / span).clamp(0.0, 1.0) * 255.0) as u8);
+            }
+        });
     let heavy = r.settings.elements.map(|e| e.0[1]);
     for d in &r.detections {
         let color = match (d.element, heavy) {

@@ -5,9 +5,9 @@
 //!    transformed once (no FFT wrap-around: real images have gradients,
 //!    thick carbon at one edge and vacuum at the other). Two Gaussian
 //!    filters in Fourier space: smoothing matched to the atom's apparent
-//!    size (σ_s) and a background (σ_b, 5 Å). Signal R = smoothed − background.
+//!    size (σ_s) and a background (σ_b, 2 Å). Signal R = smoothed − background.
 //! 2. Local noise: σ_loc = sqrt(G_w * R²), the Gaussian-weighted RMS of R
-//!    over a 20 Å window, so the threshold follows thickness changes (the
+//!    over a 40 Å window, so the threshold follows thickness changes (the
 //!    shot noise of thick carbon is several times that of thin carbon) and
 //!    a vacuum region is judged by its own, small noise. Significance
 //!    z = R / σ_loc.
@@ -50,7 +50,7 @@ pub const AUTO_MIN_PIXELS: f64 = 1.25;
 #[serde(deny_unknown_fields, default)]
 pub struct DetectConfig {
     /// Smoothing σ (Å), matched to the atom's apparent size. Default:
-    /// automatic, the larger of the probe σ (0.3 Å) and 1.5 pixels.
+    /// automatic, the larger of the probe σ (0.3 Å) and 1.25 pixels.
     #[serde(rename = "smoothing_angstrom")]
     #[arg(id = "smoothing_angstrom", long = "smoothing", value_name = "Å")]
     pub smoothing: Option<f64>,
@@ -233,26 +233,24 @@ pub fn detect(image: &[f32], frame: &ImageFrame, s: &DetectConfig) -> Result<Det
     let smoothing = s.smoothing_for(px);
     // Two background widths hold all but e^-2 of its kernel's reach.
     let padded = Padded::new(image, [nx, ny], 2.0 * s.background / px);
-    let smooth = padded.gaussian(smoothing / px);
+    let mut signal = padded.gaussian(smoothing / px);
     let background = padded.gaussian(s.background / px);
     drop(padded);
-    let signal: Vec<f32> = smooth
-        .par_iter()
+    signal
+        .par_iter_mut()
         .zip(&background)
-        .map(|(a, b)| a - b)
-        .collect();
-    let noise = local_noise(&signal, [nx, ny], s.noise_window / px);
-    let step = (noise.len() / 1_000_000).max(1);
-    let noise_sigma = median_of(noise.iter().step_by(step).copied());
+        .for_each(|(a, b)| *a -= b);
+    let mut z = local_noise(&signal, [nx, ny], s.noise_window / px);
+    let step = (z.len() / 1_000_000).max(1);
+    let noise_sigma = median_of(z.iter().step_by(step).copied());
     // Noise below 1e-5 of the largest |value| is f32 round-off of the
     // FFT filters, not noise (a flat image): nothing is significant there.
     let peak = image.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     let floor = (1e-5 * peak).max(f32::MIN_POSITIVE);
-    let z: Vec<f32> = signal
-        .par_iter()
-        .zip(&noise)
-        .map(|(&r, &n)| r / n.max(floor))
-        .collect();
+    // z = R / σ_loc, in place of the noise map.
+    z.par_iter_mut()
+        .zip(&signal)
+        .for_each(|(n, &r)| *n = r / n.max(floor));
 
     // Count images at a few counts per pixel: Poisson noise is not
     // Gaussian there, so a detection must also beat its expected
