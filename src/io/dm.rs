@@ -312,10 +312,13 @@ pub fn read(path: &Path) -> Result<Raster> {
         .and_then(Value::number)
         .unwrap_or(0.0) as u32;
     // Complex (3, 5, 13) and RGB (8, 23) images are not intensities.
-    if matches!(data_type, 3 | 5 | 8 | 13 | 23) || len != nx * ny {
+    if matches!(data_type, 3 | 5 | 8 | 13 | 23) {
         return Err(wrong(format!(
-            "DM data type {data_type} with {len} values for {shape} pixels (complex or RGB)"
+            "complex or RGB data (DM data type {data_type}), not intensities"
         )));
+    }
+    if len != nx * ny {
+        return Err(r.err(format!("{len} values for {shape} pixels")));
     }
     let elem = type_size(kind).expect("checked when read");
     let data: Vec<f32> = bytes[start..start + len * elem]

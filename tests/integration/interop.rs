@@ -308,3 +308,67 @@ fn microscope_files_read_as_rosettasciio_reads_them() {
         "{out}"
     );
 }
+
+/// A simulated image written as a Velox EMD by h5py (and read back by
+/// rosettasciio with the same array) is detected without --pixel-size:
+/// the calibration and optics come from the Velox metadata and the atoms
+/// land on the truth.
+#[test]
+fn a_velox_emd_written_by_h5py_is_detected_with_its_own_calibration() {
+    let tmp = tempdir();
+    let p = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "6x6",
+        "--density",
+        "1",
+        "--seed",
+        "4",
+        "-o",
+        &p("s"),
+    ]);
+    sacsim_ok(&[
+        "simulate",
+        &p("s"),
+        "--pixel",
+        "0.1",
+        "--dose",
+        "1e5",
+        "--seed",
+        "4",
+        "-o",
+        &p("im"),
+    ]);
+    let params: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("im/params.json")).unwrap()).unwrap();
+    let pixel = params["pixel_angstrom"][0].as_f64().unwrap();
+    let script = root().join("tests/python/write_velox.py");
+    let out = run_python(&[
+        script.to_str().unwrap(),
+        &p("im/image.npy"),
+        &pixel.to_string(),
+        &p("image.emd"),
+    ]);
+    assert!(out.starts_with("ok"), "{out}");
+    let det = sacsim_ok(&["detect", &p("image.emd"), "-o", &p("det")]);
+    assert!(String::from_utf8_lossy(&det.stdout).contains("from the file's Velox metadata"));
+    sacsim_ok(&[
+        "evaluate",
+        &p("det"),
+        &p("im"),
+        "--radius",
+        "1.0",
+        "-o",
+        &p("f1.json"),
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("f1.json")).unwrap()).unwrap();
+    assert!(v["f1"].as_f64().unwrap() >= 0.95, "{v}");
+    assert!(v["rmse_pm"].as_f64().unwrap() <= 10.0, "{v}");
+    sacsim_ok(&["convert", &p("image.emd"), "-o", &p("image.npy")]);
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("image.npy.json")).unwrap()).unwrap();
+    assert_eq!(meta["acquisition"]["convergence_mrad"], "30", "{meta}");
+    assert_eq!(meta["acquisition"]["voltage_V"], "80000", "{meta}");
+}

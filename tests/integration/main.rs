@@ -13,6 +13,7 @@ mod hostile;
 #[cfg(feature = "interop")]
 mod interop;
 mod io;
+mod microscope;
 mod run;
 mod sample;
 mod stem;
