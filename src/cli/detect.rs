@@ -34,7 +34,30 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(w) = &raster.warning {
         eprintln!("sacsim: warning: {w}");
     }
-    let result = detect(&raster.data, &frame, &args.config)?;
+    // Automatic smoothing: the probe the file's optics give, where it
+    // records them (voltage and convergence), else the default probe σ.
+    let mut config = args.config;
+    let optics = |key: &str| {
+        raster
+            .metadata
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v > 0.0)
+    };
+    if config.smoothing.is_none()
+        && let (Some(volts), Some(mrad)) = (optics("voltage_V"), optics("convergence_mrad"))
+    {
+        let probe = sacsim::stem::optics::diffraction_limited_sigma(volts / 1e3, mrad);
+        let px = (frame.pixel[0] + frame.pixel[1]) / 2.0;
+        let sigma = probe.max(sacsim::analysis::detect::AUTO_MIN_PIXELS * px);
+        println!(
+            "smoothing {sigma:.3} Å from the file's optics ({:.0} kV, {mrad:.1} mrad: probe σ {probe:.3} Å)",
+            volts / 1e3
+        );
+        config.smoothing = Some(sigma);
+    }
+    let result = detect(&raster.data, &frame, &config)?;
     let files =
         sacsim::output::detect::write_detections(&args.output, &path, &raster.data, &result)?;
     println!(
@@ -48,7 +71,7 @@ pub fn run(args: Args) -> Result<()> {
         frame.origin[1],
         result.smoothing_angstrom,
         result.noise_sigma,
-        args.config.threshold
+        config.threshold
     );
     super::print_written(&args.output, &files);
     Ok(())

@@ -21,6 +21,13 @@ pub fn wavelength(kv: f64) -> f64 {
     HC_KEV_A / (kv * (2.0 * M0C2_KEV + kv)).sqrt()
 }
 
+/// σ (Å) of the Gaussian with the FWHM of an aberration-free probe of
+/// semi-angle `mrad` at `kv`: the Airy disk's intensity FWHM is
+/// 1.029 λ / (2α) ≈ 0.51 λ/α, and σ = FWHM / 2.3548.
+pub fn diffraction_limited_sigma(kv: f64, mrad: f64) -> f64 {
+    0.5145 * wavelength(kv) / (mrad * 1e-3) / 2.3548
+}
+
 /// Relativistic mass factor γ = 1 + E / m0c².
 pub fn gamma(kv: f64) -> f64 {
     1.0 + kv / M0C2_KEV
@@ -70,6 +77,16 @@ impl Aberrations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_diffraction_limited_probe_is_0_3_angstrom_at_80_kv_30_mrad() {
+        // FWHM 0.51 λ/α = 0.716 Å at λ = 0.041757 Å, α = 30 mrad.
+        let s = diffraction_limited_sigma(80.0, 30.0);
+        assert!((s * 2.3548 - 0.5145 * 0.041757 / 0.030).abs() < 1e-4, "{s}");
+        assert!((s - 0.304).abs() < 1e-3, "{s}");
+        // Halving the angle doubles the width.
+        assert!((diffraction_limited_sigma(80.0, 15.0) / s - 2.0).abs() < 1e-12);
+    }
 
     #[test]
     fn wavelengths_match_the_reference_values() {

@@ -286,3 +286,55 @@ fn a_calibrated_uint32_tiff_is_detected_without_a_pixel_size() {
         "{e}"
     );
 }
+
+/// On a support-only image (2 nm amorphous carbon, no metal, 1e5 e/Å²) the
+/// detections flagged `good` stay rare: at most 0.02 per nm². (All
+/// detections above the 4 σ threshold are not: about 0.28 per nm² here,
+/// nearly all flagged `weak`; the README says so.)
+#[test]
+fn good_detections_on_a_bare_support_are_rare() {
+    let tmp = tempdir();
+    let p = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    sacsim_ok(&[
+        "sample",
+        "--size",
+        "20x20",
+        "--density",
+        "0",
+        "--support",
+        "amorphous",
+        "--support-thickness",
+        "2",
+        "--seed",
+        "2",
+        "-o",
+        &p("s"),
+    ]);
+    sacsim_ok(&[
+        "simulate",
+        &p("s"),
+        "--pixel",
+        "0.1",
+        "--dose",
+        "1e5",
+        "--seed",
+        "2",
+        "-o",
+        &p("im"),
+    ]);
+    sacsim_ok(&["detect", &p("im/image.npy"), "-o", &p("det")]);
+    let csv = std::fs::read_to_string(tmp.path().join("det/detections.csv")).unwrap();
+    let quality: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    let good = quality.iter().filter(|q| **q == "good").count();
+    assert!(good <= 8, "{good} good false positives in 400 nm²");
+    assert!(
+        quality
+            .iter()
+            .all(|q| ["good", "weak", "centroid"].contains(q)),
+        "{quality:?}"
+    );
+}

@@ -352,7 +352,13 @@ fn a_velox_emd_written_by_h5py_is_detected_with_its_own_calibration() {
     ]);
     assert!(out.starts_with("ok"), "{out}");
     let det = sacsim_ok(&["detect", &p("image.emd"), "-o", &p("det")]);
-    assert!(String::from_utf8_lossy(&det.stdout).contains("from the file's Velox metadata"));
+    let said = String::from_utf8_lossy(&det.stdout);
+    assert!(said.contains("from the file's Velox metadata"), "{said}");
+    // The smoothing follows the optics the file records (80 kV, 30 mrad).
+    assert!(
+        said.contains("smoothing 0.304 Å from the file's optics (80 kV, 30.0 mrad"),
+        "{said}"
+    );
     sacsim_ok(&[
         "evaluate",
         &p("det"),
