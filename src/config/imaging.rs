@@ -73,6 +73,47 @@ pub struct ImagingConfig {
     /// Ground truth of all atoms, not only the metals.
     #[arg(long = "all-atoms")]
     pub all_atoms: bool,
+    /// Depth-resolved focus: on (each 2 Å layer imaged at its own defocus)
+    /// or off (every atom as if in the focal plane).
+    #[arg(long = "depth", value_name = "on|off", default_value_t = ImagingConfig::default().depth)]
+    pub depth: DepthMode,
+    /// Focal plane height (Å, the structure's z) [default: the entrance
+    /// surface, the largest z; the beam travels towards −z].
+    #[arg(long = "focus", value_name = "Å", allow_hyphen_values = true)]
+    pub focus_angstrom: Option<f64>,
+}
+
+/// Whether atoms are imaged at the defocus of their depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepthMode {
+    /// Each layer of at most 2 Å at its own defocus (the default).
+    On,
+    /// Every atom in the focal plane (exact when all atoms share a plane).
+    Off,
+}
+
+impl std::fmt::Display for DepthMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DepthMode::On => "on",
+            DepthMode::Off => "off",
+        })
+    }
+}
+
+impl std::str::FromStr for DepthMode {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> Result<DepthMode> {
+        match s.trim() {
+            "on" => Ok(DepthMode::On),
+            "off" => Ok(DepthMode::Off),
+            other => Err(crate::error::Error::invalid(
+                "--depth",
+                format!("'{other}'; give on or off"),
+            )),
+        }
+    }
 }
 
 impl Default for ImagingConfig {
@@ -97,6 +138,8 @@ impl Default for ImagingConfig {
             model: CrossSectionModel::PhaseObject,
             bright_field: false,
             all_atoms: false,
+            depth: DepthMode::On,
+            focus_angstrom: None,
         }
     }
 }
@@ -125,6 +168,8 @@ impl ImagingConfig {
             model: self.model,
             thermal_rms: self.thermal_angstrom,
             allow_bright_field: self.bright_field,
+            depth_resolved: self.depth == DepthMode::On,
+            focus: self.focus_angstrom,
         };
         imaging.validate()?;
         Ok(imaging)

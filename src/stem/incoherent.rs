@@ -63,7 +63,18 @@ pub struct Imaging {
     pub thermal_rms: f64,
     /// Allow a detector that reaches into the bright field.
     pub allow_bright_field: bool,
+    /// Depth-resolved imaging: each layer of at most [`DEPTH_LAYER`] Å is
+    /// imaged with the probe defocused by its height relative to the focal
+    /// plane; off, every atom is imaged as if in the focal plane.
+    pub depth_resolved: bool,
+    /// Focal plane (Å, the structure's z); None: the entrance surface
+    /// (the largest z: the beam travels towards −z).
+    #[serde(rename = "focus_angstrom")]
+    pub focus: Option<f64>,
 }
+
+/// Thickness (Å) of the depth layers of depth-resolved imaging.
+pub const DEPTH_LAYER: f64 = 2.0;
 
 impl Imaging {
     /// 80 kV, 30 mrad, 80-200 mrad detector, phase-object cross sections.
@@ -77,6 +88,8 @@ impl Imaging {
             model: CrossSectionModel::PhaseObject,
             thermal_rms: DEFAULT_THERMAL_RMS,
             allow_bright_field: false,
+            depth_resolved: true,
+            focus: None,
         }
     }
 
@@ -111,6 +124,14 @@ impl Imaging {
                     "{} Å; give an rms displacement in 0-1 Å (default 0.08)",
                     short(self.thermal_rms)
                 ),
+            ));
+        }
+        if let Some(f) = self.focus
+            && !(f.is_finite() && f.abs() <= 1e6)
+        {
+            return Err(Error::invalid(
+                "--focus",
+                format!("{} Å; give a height within ±1e6 Å", short(f)),
             ));
         }
         if let CrossSectionModel::PowerLaw { exponent } = self.model
@@ -434,47 +455,72 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
             .or_insert_with(|| cached_cross_section(a.element, imaging));
     }
 
-    // Atoms projected along z, with the periodic images that fall in the
-    // padded grid (non-periodic fields), in grid units.
-    let mut points: Vec<(f64, f64, f32)> = Vec::with_capacity(structure.len());
+    // Depth layers: the beam enters at the largest z and travels towards
+    // −z; a layer at mean height z sees the probe propagated by
+    // (z_focus − z) past its focus, i.e. at defocus −C1 + (z − z_focus)
+    // (abTEM's convention: positive defocus is underfocus). Off: one
+    // layer, at the focal plane.
+    let layers = depth_layers(structure, imaging);
     let translations = image_translations(structure, origin, size, plan.periodic);
-    for a in &structure.atoms {
-        let sg = sigma[&a.element] as f32;
-        for t in &translations {
-            let (x, y) = (a.position.x + t[0], a.position.y + t[1]);
-            let (u, v) = ((x - origin[0]) / h[0], (y - origin[1]) / h[1]);
-            if plan.periodic || (u >= 0.0 && v >= 0.0 && u < nfx as f64 && v < nfy as f64) {
-                points.push((u, v, sg));
-            }
-        }
-    }
-
     // Gaussian spreading of width w = max(u, h).
     let w = imaging.thermal_rms.max(h[0].max(h[1]));
-    let grid = deposit(&points, nfx, nfy, h, w);
-
-    // Spectrum x probe transfer x source envelope x width correction.
     let fft = Fft2::new(nfx, nfy);
-    let mut spec = fft.forward(grid);
-    let transfer = ProbeTransfer::new(&imaging.probe, nfx, nfy, h, imaging.probe_reach());
     let freq = fft.frequencies(h[0], h[1]);
+    let band = imaging.probe.band_limit() * 1.0001;
+    let mut spec: Vec<Complex<f32>> = Vec::new();
+    for (atoms, defocus_shift) in layers {
+        // Atoms projected along z, with the periodic images that fall in
+        // the padded grid (non-periodic fields), in grid units.
+        let mut points: Vec<(f64, f64, f32)> = Vec::with_capacity(atoms.len());
+        for &i in &atoms {
+            let a = &structure.atoms[i];
+            let sg = sigma[&a.element] as f32;
+            for t in &translations {
+                let (x, y) = (a.position.x + t[0], a.position.y + t[1]);
+                let (u, v) = ((x - origin[0]) / h[0], (y - origin[1]) / h[1]);
+                if plan.periodic || (u >= 0.0 && v >= 0.0 && u < nfx as f64 && v < nfy as f64) {
+                    points.push((u, v, sg));
+                }
+            }
+        }
+        let mut probe = imaging.probe;
+        probe.aberrations.c1 -= defocus_shift;
+        let reach = Imaging { probe, ..*imaging }.probe_reach();
+        let transfer = ProbeTransfer::new(&probe, nfx, nfy, h, reach);
+        let mut layer = fft.forward(deposit(&points, nfx, nfy, h, w));
+        layer.par_chunks_mut(nfy).enumerate().for_each(|(ix, col)| {
+            for (iy, c) in col.iter_mut().enumerate() {
+                let (kx, ky) = freq(ix, iy);
+                *c = if (kx * kx + ky * ky).sqrt() > band {
+                    Complex::new(0.0, 0.0)
+                } else {
+                    *c * transfer.at(ix, iy, kx, ky)
+                };
+            }
+        });
+        if spec.is_empty() {
+            spec = layer;
+        } else {
+            spec.par_iter_mut().zip(&layer).for_each(|(a, b)| *a += b);
+        }
+    }
+    if spec.is_empty() {
+        spec = fft.forward(vec![0.0; nfx * nfy]);
+    }
+
+    // Source envelope x width correction, common to every layer.
     let pi2 = std::f64::consts::PI.powi(2);
     let source = imaging.probe.source_fwhm;
     let widen = 2.0 * pi2 * (w * w - imaging.thermal_rms * imaging.thermal_rms);
-    let band = imaging.probe.band_limit() * 1.0001;
     let area = (h[0] * h[1]) as f32;
     spec.par_chunks_mut(nfy).enumerate().for_each(|(ix, col)| {
         for (iy, c) in col.iter_mut().enumerate() {
             let (kx, ky) = freq(ix, iy);
             let k2 = kx * kx + ky * ky;
-            if k2.sqrt() > band {
-                *c = Complex::new(0.0, 0.0);
-                continue;
-            }
             let envelope = (widen * k2
                 - pi2 * source * source * k2 / (4.0 * std::f64::consts::LN_2))
                 .exp() as f32;
-            *c = *c * transfer.at(ix, iy, kx, ky) * (envelope / area);
+            *c *= envelope / area;
         }
     });
     let data = fft.inverse(spec);
@@ -488,6 +534,36 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
         offset: plan.offset,
         out: plan.out,
     }
+}
+
+/// The atoms (indices) of each depth layer and the layer's defocus shift
+/// (Å, added to the probe's defocus): z_mean − z_focus. Layers are
+/// [`DEPTH_LAYER`] Å thick, counted down from the entrance surface (the
+/// largest z); a layer's height is its atoms' mean z, so a single plane
+/// of atoms (a monolayer, a DFT slab's metal layer) is exact. Depth-blind
+/// imaging is one layer with shift 0.
+pub fn depth_layers(structure: &Structure, imaging: &Imaging) -> Vec<(Vec<usize>, f64)> {
+    let n = structure.atoms.len();
+    if !imaging.depth_resolved || n == 0 {
+        return vec![((0..n).collect(), 0.0)];
+    }
+    let z: Vec<f64> = structure.atoms.iter().map(|a| a.position.z).collect();
+    let top = z.iter().copied().fold(f64::MIN, f64::max);
+    let focus = imaging.focus.unwrap_or(top);
+    let mut by_layer: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
+    for (i, &zi) in z.iter().enumerate() {
+        by_layer
+            .entry(((top - zi) / DEPTH_LAYER).floor().max(0.0) as u64)
+            .or_default()
+            .push(i);
+    }
+    by_layer
+        .into_values()
+        .map(|atoms| {
+            let mean = atoms.iter().map(|&i| z[i]).sum::<f64>() / atoms.len() as f64;
+            (atoms, mean - focus)
+        })
+        .collect()
 }
 
 /// Simulate a clean image (fraction of the incident beam per pixel).

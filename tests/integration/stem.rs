@@ -515,3 +515,74 @@ fn metals_in_the_truth_table_sit_on_image_maxima() {
         );
     }
 }
+
+fn box_at(atoms: Vec<(Element, f64, f64, f64)>) -> Structure {
+    Structure {
+        title: "depth".into(),
+        lattice: Lattice::new([[20.0, 0.0, 0.0], [0.0, 16.0, 0.0], [0.0, 0.0, 60.0]]).unwrap(),
+        pbc: [true, true, false],
+        atoms: atoms
+            .into_iter()
+            .map(|(e, x, y, z)| Atom::new(e, Vector3::new(x, y, z)))
+            .collect(),
+    }
+}
+
+/// Depth-resolved imaging: an atom d below the focal plane is the
+/// depth-blind image at defocus −d (abTEM's sign: the probe is propagated
+/// d past its focus), exactly; the image is the sum of its layers; a
+/// monolayer is unchanged; the bottom atom is dimmer and wider.
+#[test]
+fn an_atom_at_depth_is_the_depth_blind_image_at_that_defocus() {
+    let scan = Scan {
+        pixel: 0.1,
+        shape: None,
+        window: None,
+    };
+    let on = Imaging::default_80kv();
+    let off = Imaging {
+        depth_resolved: false,
+        ..on
+    };
+    let top = (Element::CO, 5.0, 4.0, 40.0);
+    let bottom = (Element::MN, 14.0, 11.0, 3.0);
+    let both = simulate(&box_at(vec![top, bottom]), &on, &scan).unwrap();
+    // The top atom defines the entrance surface and the default focus.
+    let top_alone = simulate(&box_at(vec![top]), &off, &scan).unwrap();
+    let mut defocused = off;
+    defocused.probe.aberrations.c1 += 37.0; // defocus −37 Å = C1 +37 Å
+    let bottom_alone = simulate(&box_at(vec![bottom]), &defocused, &scan).unwrap();
+    let peak = both.data.iter().fold(0f32, |m, &v| m.max(v));
+    for k in 0..both.data.len() {
+        let sum = top_alone.data[k] + bottom_alone.data[k];
+        assert!(
+            (both.data[k] - sum).abs() <= 1e-5 * peak,
+            "{k}: {} vs {sum}",
+            both.data[k]
+        );
+    }
+    // Focus on the bottom atom instead: now the top one is 37 Å above it.
+    let focused_low = Imaging {
+        focus: Some(3.0),
+        ..on
+    };
+    let low = simulate(&box_at(vec![bottom]), &focused_low, &scan).unwrap();
+    let plain = simulate(&box_at(vec![bottom]), &off, &scan).unwrap();
+    assert_eq!(
+        low.data, plain.data,
+        "an atom in the focal plane is unchanged"
+    );
+    // The defocused bottom atom: same integral, lower peak.
+    let peak_of =
+        |img: &sacsim::stem::incoherent::Image| img.data.iter().fold(0f32, |m, &v| m.max(v));
+    assert!(peak_of(&bottom_alone) < 0.8 * peak_of(&plain));
+    let sum =
+        |img: &sacsim::stem::incoherent::Image| img.data.iter().map(|&v| v as f64).sum::<f64>();
+    assert!((sum(&bottom_alone) / sum(&plain) - 1.0).abs() < 1e-3);
+    // A monolayer (all atoms in one plane) is the same with depth on or off.
+    let flat = box_with(vec![(Element::CO, 5.03, 4.17), (Element::C, 15.0, 3.0)]);
+    assert_eq!(
+        simulate(&flat, &on, &scan).unwrap().data,
+        simulate(&flat, &off, &scan).unwrap().data
+    );
+}
