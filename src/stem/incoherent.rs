@@ -63,7 +63,8 @@ pub struct Imaging {
     pub thermal_rms: f64,
     /// Allow a detector that reaches into the bright field.
     pub allow_bright_field: bool,
-    /// Depth-resolved imaging: each layer of at most [`DEPTH_LAYER`] Å is
+    /// Depth-resolved imaging: each layer of at most
+    /// [`DEPTH_LAYER`](super::depth::DEPTH_LAYER) Å is
     /// imaged with the probe defocused by its height relative to the focal
     /// plane; off, every atom is imaged as if in the focal plane.
     pub depth_resolved: bool,
@@ -72,9 +73,6 @@ pub struct Imaging {
     #[serde(rename = "focus_angstrom")]
     pub focus: Option<f64>,
 }
-
-/// Thickness (Å) of the depth layers of depth-resolved imaging.
-pub const DEPTH_LAYER: f64 = 2.0;
 
 impl Imaging {
     /// 80 kV, 30 mrad, 80-200 mrad detector, phase-object cross sections.
@@ -460,7 +458,7 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
     // (z_focus − z) past its focus, i.e. at defocus −C1 + (z − z_focus)
     // (abTEM's convention: positive defocus is underfocus). Off: one
     // layer, at the focal plane.
-    let layers = depth_layers(structure, imaging);
+    let layers = super::depth::depth_layers(structure, imaging);
     let translations = image_translations(structure, origin, size, plan.periodic);
     // Gaussian spreading of width w = max(u, h).
     let w = imaging.thermal_rms.max(h[0].max(h[1]));
@@ -534,36 +532,6 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
         offset: plan.offset,
         out: plan.out,
     }
-}
-
-/// The atoms (indices) of each depth layer and the layer's defocus shift
-/// (Å, added to the probe's defocus): z_mean − z_focus. Layers are
-/// [`DEPTH_LAYER`] Å thick, counted down from the entrance surface (the
-/// largest z); a layer's height is its atoms' mean z, so a single plane
-/// of atoms (a monolayer, a DFT slab's metal layer) is exact. Depth-blind
-/// imaging is one layer with shift 0.
-pub fn depth_layers(structure: &Structure, imaging: &Imaging) -> Vec<(Vec<usize>, f64)> {
-    let n = structure.atoms.len();
-    if !imaging.depth_resolved || n == 0 {
-        return vec![((0..n).collect(), 0.0)];
-    }
-    let z: Vec<f64> = structure.atoms.iter().map(|a| a.position.z).collect();
-    let top = z.iter().copied().fold(f64::MIN, f64::max);
-    let focus = imaging.focus.unwrap_or(top);
-    let mut by_layer: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
-    for (i, &zi) in z.iter().enumerate() {
-        by_layer
-            .entry(((top - zi) / DEPTH_LAYER).floor().max(0.0) as u64)
-            .or_default()
-            .push(i);
-    }
-    by_layer
-        .into_values()
-        .map(|atoms| {
-            let mean = atoms.iter().map(|&i| z[i]).sum::<f64>() / atoms.len() as f64;
-            (atoms, mean - focus)
-        })
-        .collect()
 }
 
 /// Simulate a clean image (fraction of the incident beam per pixel).

@@ -1,6 +1,7 @@
 //! HAADF-STEM imaging: probe optics, detector-integrated cross sections,
 //! the incoherent image model, noise and scan artefacts.
 
+pub mod depth;
 pub mod incoherent;
 pub mod noise;
 pub mod optics;
