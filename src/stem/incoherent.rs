@@ -458,7 +458,7 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
     // (z_focus − z) past its focus, i.e. at defocus −C1 + (z − z_focus)
     // (abTEM's convention: positive defocus is underfocus). Off: one
     // layer, at the focal plane.
-    let layers = super::depth::depth_layers(structure, imaging);
+    let nodes = super::depth::defocus_nodes(super::depth::depth_layers(structure, imaging));
     let translations = image_translations(structure, origin, size, plan.periodic);
     // Gaussian spreading of width w = max(u, h).
     let w = imaging.thermal_rms.max(h[0].max(h[1]));
@@ -466,13 +466,13 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
     let freq = fft.frequencies(h[0], h[1]);
     let band = imaging.probe.band_limit() * 1.0001;
     let mut spec: Vec<Complex<f32>> = Vec::new();
-    for (atoms, defocus_shift) in layers {
+    for (defocus_shift, atoms) in nodes {
         // Atoms projected along z, with the periodic images that fall in
         // the padded grid (non-periodic fields), in grid units.
         let mut points: Vec<(f64, f64, f32)> = Vec::with_capacity(atoms.len());
-        for &i in &atoms {
+        for &(i, weight) in &atoms {
             let a = &structure.atoms[i];
-            let sg = sigma[&a.element] as f32;
+            let sg = sigma[&a.element] as f32 * weight;
             for t in &translations {
                 let (x, y) = (a.position.x + t[0], a.position.y + t[1]);
                 let (u, v) = ((x - origin[0]) / h[0], (y - origin[1]) / h[1]);
