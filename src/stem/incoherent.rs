@@ -624,20 +624,26 @@ struct ProbeTransfer {
 
 impl ProbeTransfer {
     fn new(probe: &Probe, nx: usize, ny: usize, h: [f64; 2], reach: f64) -> ProbeTransfer {
+        // |P|² is band-limited to 2α/λ, so its transfer function can be
+        // computed on a grid no finer than 1/(2.2 · band) (Nyquist with a
+        // 10 % margin) and read at the fine grid's frequencies: the same
+        // Δk = 1/box, a fraction of the points (about 1/9 at 0.1 Å pixels).
+        let coarsest = 1.0 / (2.2 * probe.band_limit());
+        let hp = [h[0].max(coarsest), h[1].max(coarsest)];
         // The probe box must be large: its transfer function is sampled at
         // Δk = 1/box, and a small box (a small periodic cell) makes that a
         // coarse Riemann sum of the aperture autocorrelation.
-        let size = |n: usize, h: f64| {
-            let needed = fft_size(((MIN_PROBE_BOX.max(2.0 * reach)) / h).ceil() as usize);
-            if n >= needed && n <= MAX_PROBE_GRID {
+        let size = |n: usize, h: f64, hp: f64| {
+            let needed = fft_size(((MIN_PROBE_BOX.max(2.0 * reach)) / hp).ceil() as usize);
+            if hp == h && n >= needed && n <= MAX_PROBE_GRID {
                 n
             } else {
                 needed.min(MAX_PROBE_GRID)
             }
         };
-        let (px, py) = (size(nx, h[0]), size(ny, h[1]));
+        let (px, py) = (size(nx, h[0], hp[0]), size(ny, h[1], hp[1]));
         let intensity: Vec<f32> = probe
-            .intensity(px, py, h[0], h[1])
+            .intensity(px, py, hp[0], hp[1])
             .into_iter()
             .map(|v| v as f32)
             .collect();
@@ -645,8 +651,8 @@ impl ProbeTransfer {
         ProbeTransfer {
             spec,
             n: [px, py],
-            same_grid: px == nx && py == ny,
-            h,
+            same_grid: px == nx && py == ny && hp == h,
+            h: hp,
         }
     }
 
