@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Poisson};
 use sacsim::analysis::detect::{DetectConfig, detect};
 
-use super::{root, sacsim, sacsim_ok, tempdir};
+use super::{root, sacsim, sacsim_ok, sample_and_image, tempdir};
 
 fn stats(dir: &std::path::Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("stats.json")).unwrap()).unwrap()
@@ -295,8 +295,7 @@ fn a_calibrated_uint32_tiff_is_detected_without_a_pixel_size() {
 fn good_detections_on_a_bare_support_are_rare() {
     let tmp = tempdir();
     let p = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
-    sacsim_ok(&[
-        "sample",
+    let bare = [
         "--size",
         "20x20",
         "--density",
@@ -305,23 +304,8 @@ fn good_detections_on_a_bare_support_are_rare() {
         "amorphous",
         "--support-thickness",
         "2",
-        "--seed",
-        "2",
-        "-o",
-        &p("s"),
-    ]);
-    sacsim_ok(&[
-        "simulate",
-        &p("s"),
-        "--pixel",
-        "0.1",
-        "--dose",
-        "1e5",
-        "--seed",
-        "2",
-        "-o",
-        &p("im"),
-    ]);
+    ];
+    sample_and_image(tmp.path(), &bare, "1e5", "2");
     sacsim_ok(&["detect", &p("im/image.npy"), "-o", &p("det")]);
     let csv = std::fs::read_to_string(tmp.path().join("det/detections.csv")).unwrap();
     let quality: Vec<&str> = csv

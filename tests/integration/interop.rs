@@ -11,7 +11,7 @@ use std::process::Command;
 
 use sacsim::model::{ModelSpec, PRESETS, build_model};
 
-use super::{root, sacsim_ok, tempdir};
+use super::{root, sacsim_ok, sample_and_image, scores, tempdir};
 
 pub fn python() -> PathBuf {
     match std::env::var_os("SACSIM_PYTHON") {
@@ -317,29 +317,7 @@ fn microscope_files_read_as_rosettasciio_reads_them() {
 fn a_velox_emd_written_by_h5py_is_detected_with_its_own_calibration() {
     let tmp = tempdir();
     let p = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
-    sacsim_ok(&[
-        "sample",
-        "--size",
-        "6x6",
-        "--density",
-        "1",
-        "--seed",
-        "4",
-        "-o",
-        &p("s"),
-    ]);
-    sacsim_ok(&[
-        "simulate",
-        &p("s"),
-        "--pixel",
-        "0.1",
-        "--dose",
-        "1e5",
-        "--seed",
-        "4",
-        "-o",
-        &p("im"),
-    ]);
+    sample_and_image(tmp.path(), &["--size", "6x6", "--density", "1"], "1e5", "4");
     let params: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("im/params.json")).unwrap()).unwrap();
     let pixel = params["pixel_angstrom"][0].as_f64().unwrap();
@@ -359,17 +337,7 @@ fn a_velox_emd_written_by_h5py_is_detected_with_its_own_calibration() {
         said.contains("smoothing 0.304 Å from the file's optics (80 kV, 30.0 mrad"),
         "{said}"
     );
-    sacsim_ok(&[
-        "evaluate",
-        &p("det"),
-        &p("im"),
-        "--radius",
-        "1.0",
-        "-o",
-        &p("f1.json"),
-    ]);
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("f1.json")).unwrap()).unwrap();
+    let v = scores(&tmp.path().join("det"), &tmp.path().join("im"));
     assert!(v["f1"].as_f64().unwrap() >= 0.95, "{v}");
     assert!(v["rmse_pm"].as_f64().unwrap() <= 10.0, "{v}");
     sacsim_ok(&["convert", &p("image.emd"), "-o", &p("image.npy")]);

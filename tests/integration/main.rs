@@ -59,3 +59,34 @@ pub fn sacsim_ok(args: &[&str]) -> Output {
     );
     out
 }
+
+/// `sacsim sample SAMPLE_ARGS --seed SEED -o DIR/s`, then `sacsim simulate`
+/// of it at 0.1 Å pixels and `dose` e/Å² with the same seed into DIR/im;
+/// returns DIR/im.
+pub fn sample_and_image(dir: &Path, sample_args: &[&str], dose: &str, seed: &str) -> PathBuf {
+    let (s, im) = (dir.join("s"), dir.join("im"));
+    let (s_arg, im_arg) = (s.to_str().unwrap(), im.to_str().unwrap());
+    let mut args = vec!["sample"];
+    args.extend_from_slice(sample_args);
+    args.extend_from_slice(&["--seed", seed, "-o", s_arg]);
+    sacsim_ok(&args);
+    sacsim_ok(&[
+        "simulate", s_arg, "--pixel", "0.1", "--dose", dose, "--seed", seed, "-o", im_arg,
+    ]);
+    im
+}
+
+/// `sacsim evaluate DETECTIONS TRUTH --radius 1.0`: the scores JSON.
+pub fn scores(detections: &Path, truth: &Path) -> serde_json::Value {
+    let out = detections.with_extension("scores.json");
+    sacsim_ok(&[
+        "evaluate",
+        detections.to_str().unwrap(),
+        truth.to_str().unwrap(),
+        "--radius",
+        "1.0",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
+}

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{sacsim, sacsim_ok, tempdir};
+use super::{sacsim, sacsim_ok, sample_and_image, scores, tempdir};
 
 /// A minimal DM file writer for tests: groups and typed data tags.
 struct Dm {
@@ -125,33 +125,10 @@ fn dm_file(dm4: bool, data: &[f32], [nx, ny]: [usize; 2], nm: f32) -> Vec<u8> {
 }
 
 fn simulated(dir: &Path) -> (Vec<f32>, [usize; 2], f64) {
-    let s = |p: &Path| p.to_str().unwrap().to_string();
-    sacsim_ok(&[
-        "sample",
-        "--size",
-        "6x6",
-        "--density",
-        "1",
-        "--seed",
-        "3",
-        "-o",
-        &s(&dir.join("s")),
-    ]);
-    sacsim_ok(&[
-        "simulate",
-        &s(&dir.join("s")),
-        "--pixel",
-        "0.1",
-        "--dose",
-        "1e5",
-        "--seed",
-        "3",
-        "-o",
-        &s(&dir.join("im")),
-    ]);
+    let im = sample_and_image(dir, &["--size", "6x6", "--density", "1"], "1e5", "3");
     let params: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("im/params.json")).unwrap()).unwrap();
-    let (data, nx, ny) = sacsim::io::raster::read_npy(&dir.join("im/image.npy")).unwrap();
+        serde_json::from_slice(&std::fs::read(im.join("params.json")).unwrap()).unwrap();
+    let (data, nx, ny) = sacsim::io::raster::read_npy(&im.join("image.npy")).unwrap();
     (
         data,
         [nx, ny],
@@ -177,19 +154,7 @@ fn dm3_and_dm4_images_are_detected_with_their_own_calibration() {
         ]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("from the file's DM calibration"), "{text}");
-        let scores = tmp.path().join(format!("f1-{name}.json"));
-        let im = tmp.path().join("im");
-        sacsim_ok(&[
-            "evaluate",
-            det.to_str().unwrap(),
-            im.to_str().unwrap(),
-            "--radius",
-            "1.0",
-            "-o",
-            scores.to_str().unwrap(),
-        ]);
-        let v: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&scores).unwrap()).unwrap();
+        let v = scores(&det, &tmp.path().join("im"));
         assert!(v["f1"].as_f64().unwrap() >= 0.95, "{name}: {v}");
         assert!(v["rmse_pm"].as_f64().unwrap() <= 10.0, "{name}: {v}");
         // convert keeps the values and records the voltage.
