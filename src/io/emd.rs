@@ -120,6 +120,9 @@ fn read_velox(path: &Path, images: &Group) -> Result<Raster> {
         _ => return Err(not_2d(path, &shape)),
     };
     let values = read_values(path, &data)?;
+    if values.len() != nx * ny {
+        return Err(not_2d(path, &shape));
+    }
     let meta: serde_json::Value = image
         .dataset("Metadata")
         .ok()
@@ -189,13 +192,6 @@ fn read_velox(path: &Path, images: &Group) -> Result<Raster> {
         warning,
         calibration,
         metadata,
-    })
-    .and_then(|r| {
-        if r.data.len() == r.nx * r.ny {
-            Ok(r)
-        } else {
-            Err(not_2d(path, &shape))
-        }
     })
 }
 

@@ -161,13 +161,21 @@ fn cross_sections_match_the_reference_table() {
 }
 
 fn box_with(atoms: Vec<(Element, f64, f64)>) -> Structure {
+    box_in(
+        10.0,
+        atoms.into_iter().map(|(e, x, y)| (e, x, y, 5.0)).collect(),
+    )
+}
+
+/// A 20 x 16 Å cell, periodic in-plane, `c` Å high, holding the atoms.
+fn box_in(c: f64, atoms: Vec<(Element, f64, f64, f64)>) -> Structure {
     Structure {
         title: "test".into(),
-        lattice: Lattice::new([[20.0, 0.0, 0.0], [0.0, 16.0, 0.0], [0.0, 0.0, 10.0]]).unwrap(),
+        lattice: Lattice::new([[20.0, 0.0, 0.0], [0.0, 16.0, 0.0], [0.0, 0.0, c]]).unwrap(),
         pbc: [true, true, false],
         atoms: atoms
             .into_iter()
-            .map(|(e, x, y)| Atom::new(e, Vector3::new(x, y, 5.0)))
+            .map(|(e, x, y, z)| Atom::new(e, Vector3::new(x, y, z)))
             .collect(),
     }
 }
@@ -517,15 +525,7 @@ fn metals_in_the_truth_table_sit_on_image_maxima() {
 }
 
 fn box_at(atoms: Vec<(Element, f64, f64, f64)>) -> Structure {
-    Structure {
-        title: "depth".into(),
-        lattice: Lattice::new([[20.0, 0.0, 0.0], [0.0, 16.0, 0.0], [0.0, 0.0, 60.0]]).unwrap(),
-        pbc: [true, true, false],
-        atoms: atoms
-            .into_iter()
-            .map(|(e, x, y, z)| Atom::new(e, Vector3::new(x, y, z)))
-            .collect(),
-    }
+    box_in(60.0, atoms)
 }
 
 /// Depth-resolved imaging: an atom d below the focal plane is the
