@@ -4,7 +4,7 @@
 //! and peak memory: `benches/peers/sample_scale.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sacsim::model::sample::{SampleSpec, Support, build_sample};
+use sacsim::model::sample::{SampleSpec, Support, SupportShape, build_sample};
 
 fn sites(c: &mut Criterion) {
     let mut group = c.benchmark_group("sample_100x100nm");
@@ -31,7 +31,7 @@ fn support(c: &mut Criterion) {
     let spec = SampleSpec {
         size_nm: [50.0, 50.0],
         support: Support::Amorphous {
-            thickness_nm: 5.0,
+            shape: SupportShape::Slab { thickness_nm: 5.0 },
             density_g_cm3: 2.0,
         },
         ..SampleSpec::default()

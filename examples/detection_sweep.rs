@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use sacsim::analysis::detect::{DetectConfig, detect};
 use sacsim::analysis::evaluate::evaluate;
 use sacsim::analysis::pairstats::{AnalyzeConfig, analyze};
-use sacsim::model::sample::{SampleSpec, Support, build_sample};
+use sacsim::model::sample::{SampleSpec, Support, SupportShape, build_sample};
 use sacsim::stem::acquire_image;
 use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for seed in 0..seeds {
                 let support = if t > 0.0 {
                     Support::Amorphous {
-                        thickness_nm: t,
+                        shape: SupportShape::Slab { thickness_nm: t },
                         density_g_cm3: 2.0,
                     }
                 } else {

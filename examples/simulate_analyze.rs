@@ -7,7 +7,7 @@
 
 use sacsim::analysis::detect::{DetectConfig, detect};
 use sacsim::analysis::pairstats::{AnalyzeConfig, analyze};
-use sacsim::model::sample::{SampleSpec, Support, build_sample};
+use sacsim::model::sample::{SampleSpec, Support, SupportShape, build_sample};
 use sacsim::stem::acquire_image;
 use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         size_nm: [15.0, 15.0],
         density: 0.6,
         support: Support::Amorphous {
-            thickness_nm: 2.0,
+            shape: SupportShape::Slab { thickness_nm: 2.0 },
             density_g_cm3: 2.0,
         },
         seed: 5,

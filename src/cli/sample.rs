@@ -25,7 +25,7 @@ pub struct Args {
 
 /// Run `sacsim sample`.
 pub fn run(args: Args) -> Result<()> {
-    let spec = args.config.spec();
+    let spec = args.config.spec()?;
     let built = sacsim::model::sample::build_sample(&spec)?;
     let files = sacsim::output::sample::write_sample(&built, &args.output, &args.format)?;
     let [bx, by] = built.box_angstrom.map(angstrom_to_nm);

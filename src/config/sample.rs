@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::sample::{DEFAULT_MIX, Mix, PlacementMode, SampleSpec, Support};
+use crate::model::sample::{DEFAULT_MIX, Mix, PlacementMode, SampleSpec, ShapeChoice, Support};
 use crate::model::{DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM};
 use crate::values::Dims;
 
@@ -141,6 +141,11 @@ pub struct SampleConfig {
     /// Amorphous support thickness (nm); below 0.05 nm: no support.
     #[arg(long = "support-thickness", value_name = "NM", default_value_t = SampleConfig::default().support_thickness_nm)]
     pub support_thickness_nm: f64,
+    /// Amorphous support shape: slab (of --support-thickness), wedge:T0,T1
+    /// (thickness T0 -> T1 nm across x), rod:R (a cylinder of radius R nm
+    /// along y, vacuum beyond), field:MEAN,RMS,CORR (random thickness, nm).
+    #[arg(long = "support-shape", value_name = "SHAPE", default_value_t = SampleConfig::default().support_shape)]
+    pub support_shape: ShapeChoice,
     /// Amorphous support density (g/cm³).
     #[arg(long = "support-density", value_name = "G_CM3", default_value_t = SampleConfig::default().support_density_g_cm3)]
     pub support_density_g_cm3: f64,
@@ -178,6 +183,7 @@ impl Default for SampleConfig {
             vacancies_percent: 0.0,
             support: SupportKind::None,
             support_thickness_nm: 5.0,
+            support_shape: ShapeChoice::Slab,
             support_density_g_cm3: 2.0,
             both_faces: false,
             a_angstrom: DEFAULT_A,
@@ -189,15 +195,28 @@ impl Default for SampleConfig {
 }
 
 impl SampleConfig {
-    /// The sample specification (validated when the sample is built).
-    pub fn spec(&self) -> SampleSpec {
+    /// The sample specification (validated when the sample is built); a
+    /// shaped support other than amorphous is refused here.
+    pub fn spec(&self) -> Result<SampleSpec> {
+        if self.support_shape != ShapeChoice::Slab && self.support != SupportKind::Amorphous {
+            return Err(Error::invalid(
+                "--support-shape",
+                format!(
+                    "{} needs --support amorphous (the support is {})",
+                    self.support_shape, self.support
+                ),
+            ));
+        }
         let support = match self.support {
             SupportKind::None => Support::None,
-            SupportKind::Amorphous if self.support_thickness_nm < MIN_AMORPHOUS_THICKNESS_NM => {
+            SupportKind::Amorphous
+                if self.support_shape == ShapeChoice::Slab
+                    && self.support_thickness_nm < MIN_AMORPHOUS_THICKNESS_NM =>
+            {
                 Support::None
             }
             SupportKind::Amorphous => Support::Amorphous {
-                thickness_nm: self.support_thickness_nm,
+                shape: self.support_shape.shape(self.support_thickness_nm),
                 density_g_cm3: self.support_density_g_cm3,
             },
             SupportKind::Layers(count) => Support::Layers { count },
@@ -226,14 +245,16 @@ impl SampleConfig {
                     .unwrap_or_else(|| CLUSTER_DISTANCE_PER_SEPARATION * spec.separation()),
             };
         }
-        spec
+        Ok(spec)
     }
 }
 
 impl Default for SampleSpec {
     /// The spec of [`SampleConfig::default`].
     fn default() -> SampleSpec {
-        SampleConfig::default().spec()
+        SampleConfig::default()
+            .spec()
+            .expect("the default sample config is valid")
     }
 }
 
@@ -253,12 +274,12 @@ mod tests {
             support_thickness_nm: 0.04,
             ..SampleConfig::default()
         };
-        assert_eq!(thin.spec().support, Support::None);
+        assert_eq!(thin.spec().unwrap().support, Support::None);
         let c = SampleConfig {
             placement: Placement::Clustered,
             ..SampleConfig::default()
         };
-        let spec = c.spec();
+        let spec = c.spec().unwrap();
         match spec.placement {
             PlacementMode::Clustered { distance, .. } => {
                 assert!((distance - 1.5 * spec.separation()).abs() < 1e-12)

@@ -188,7 +188,7 @@ impl DatasetConfig {
                 "sample",
                 merged(recipe.sample, user.sample),
                 owned("sample"),
-                |s: &SampleConfig| s.spec().validate(),
+                |s: &SampleConfig| s.spec()?.validate(),
             )?,
             imaging: Ranged::new(
                 "imaging",

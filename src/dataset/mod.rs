@@ -176,7 +176,7 @@ fn render(
     if field[0] < MIN_PERIODIC_FIELD || field[1] < MIN_PERIODIC_FIELD {
         imaging.window_angstrom = Some(Rect([0.0, 0.0, field[0], field[1]]));
     }
-    let built = build_sample(&sample.spec())?;
+    let built = build_sample(&sample.spec()?)?;
     let sim = acquire_image(
         &built.structure,
         &imaging.imaging()?,

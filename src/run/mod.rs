@@ -107,7 +107,7 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
         let mut sample_config = study.sample.clone();
         sample_config.mix = cat.mix.clone();
         sample_config.seed = seed;
-        let sample = build_sample(&sample_config.spec())?;
+        let sample = build_sample(&sample_config.spec()?)?;
         out_sample::write_sample(&sample, &dir.join("sample"), &[Format::Xyz])?;
         // 3. The image at the dose (and the clean one).
         let acq = crate::config::AcquisitionConfig {

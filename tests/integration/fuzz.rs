@@ -229,7 +229,7 @@ fn validated_configs_refuse_extreme_values_by_name() {
                 vacuum_angstrom: v[5],
                 ..SampleConfig::default()
             };
-            if let Err(e) = sample.spec().validate() {
+            if let Err(e) = sample.spec().and_then(|s| s.validate()) {
                 one_line(&e, None)?;
             }
             let detect = DetectConfig {

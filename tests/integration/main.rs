@@ -16,6 +16,7 @@ mod io;
 mod microscope;
 mod run;
 mod sample;
+mod shapes;
 mod stem;
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use sacsim::model::Motif;
-use sacsim::model::sample::{PlacementMode, Sample, SampleSpec, Support, build_sample, parse_mix};
+use sacsim::model::sample::{
+    PlacementMode, Sample, SampleSpec, Support, SupportShape, build_sample, parse_mix,
+};
 use sacsim::structure::{Element, Structure};
 
 use super::{files_in, sacsim, sacsim_ok, tempdir};
@@ -48,7 +50,7 @@ fn small_full_sample(support: Support, seed: u64) -> Sample {
 fn no_two_atoms_closer_than_1_3_anywhere() {
     for (k, support) in [
         Support::Amorphous {
-            thickness_nm: 1.0,
+            shape: SupportShape::Slab { thickness_nm: 1.0 },
             density_g_cm3: 2.0,
         },
         Support::Layers { count: 3 },
@@ -72,7 +74,7 @@ fn no_two_atoms_closer_than_1_3_anywhere() {
 fn amorphous_support_has_the_requested_density() {
     let s = small_full_sample(
         Support::Amorphous {
-            thickness_nm: 1.0,
+            shape: SupportShape::Slab { thickness_nm: 1.0 },
             density_g_cm3: 2.0,
         },
         3,

@@ -81,6 +81,8 @@ pub struct Request<'a> {
     pub mode: PlacementMode,
     /// MN3 target distance (Å).
     pub mn3_distance: f64,
+    /// Does face `f`'s sheet exist at (x, y) (Å)? Sites go only there.
+    pub on_sheet: &'a dyn Fn(usize, f64, f64) -> bool,
 }
 
 /// In-plane box size (Å) of a rectangular cell.
@@ -233,6 +235,13 @@ pub fn place(req: &Request, rng: &mut ChaCha8Rng) -> std::result::Result<Vec<Pla
                 continue;
             };
             if resolved.footprint().any(|a| owner[face][a] != 0) {
+                continue;
+            }
+            if !resolved
+                .metals
+                .iter()
+                .all(|(_, m)| (req.on_sheet)(face, m.x.rem_euclid(b[0]), m.y.rem_euclid(b[1])))
+            {
                 continue;
             }
             if !separation_ok(

@@ -1,7 +1,7 @@
 //! The carbon support under the sheet.
 //!
 //! - Amorphous: carbon atoms added one by one at uniformly random points of
-//!   a slab, each accepted only if no atom is closer than 1.3 Å (random
+//!   the support's body (a slab or a shaped body, see `shape`), each accepted only if no atom is closer than 1.3 Å (random
 //!   sequential addition of hard spheres, periodic in x and y). At the
 //!   default 2.0 g/cm³ (0.1003 atoms/Å³) the hard-sphere packing fraction is
 //!   0.115, far below saturation (0.38), so the count is always reached.
@@ -17,6 +17,8 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::structure::{Atom, Element};
+
+use super::shape::Profile;
 
 /// Closest approach of two support atoms (Å).
 pub const MIN_DISTANCE: f64 = 1.3;
@@ -117,19 +119,23 @@ impl Grid {
     }
 }
 
-/// Amorphous carbon in the slab z0..z0+thickness (Å) of a periodic box
-/// `b` (Å), at `density` g/cm³. Err(atoms placed) if the slab is full.
+/// Amorphous carbon filling a shape's body (heights relative to `z0`, Å)
+/// in a periodic box `b` (Å), at `density` g/cm³: candidates uniform in the
+/// bounding slab, kept inside the body. Err(atoms placed) if it is full.
 pub fn amorphous(
     b: [f64; 2],
     z0: f64,
-    thickness: f64,
+    profile: &Profile,
     density: f64,
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<Atom>, usize> {
-    let target =
-        (density * CARBON_ATOMS_PER_A3_PER_G_CM3 * b[0] * b[1] * thickness).round() as usize;
-    let mut grid = Grid::new(b, z0, thickness);
-    let budget = ATTEMPTS_PER_ATOM * target + 1000;
+    let volume = profile.volume();
+    let height = profile.max_height();
+    let target = (density * CARBON_ATOMS_PER_A3_PER_G_CM3 * volume).round() as usize;
+    let mut grid = Grid::new(b, z0, height);
+    // Candidates outside the body cost an attempt too.
+    let outside = (b[0] * b[1] * height / volume.max(1e-9)).max(1.0);
+    let budget = (ATTEMPTS_PER_ATOM as f64 * outside) as usize * target + 1000;
     let mut tries = 0;
     while grid.points.len() < target {
         if tries >= budget {
@@ -139,9 +145,12 @@ pub fn amorphous(
         let p = [
             rng.random::<f64>() * b[0],
             rng.random::<f64>() * b[1],
-            z0 + rng.random::<f64>() * thickness,
+            z0 + rng.random::<f64>() * height,
         ];
-        if grid.is_clear(&p) {
+        let inside = profile
+            .body(p[0], p[1])
+            .is_some_and(|(lo, hi)| (lo..=hi).contains(&(p[2] - z0)));
+        if inside && grid.is_clear(&p) {
             grid.insert(p);
         }
     }
