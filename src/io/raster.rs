@@ -61,8 +61,31 @@ pub fn png16(data: &[f32], nx: usize, ny: usize) -> (Vec<u8>, PngScale) {
 
 /// A little-endian float32 `.npy` of shape (ny, nx).
 pub fn npy_f32(data: &[f32], nx: usize, ny: usize) -> Vec<u8> {
+    npy_of(data.iter().copied(), data.len(), nx, ny)
+}
+
+/// A `.npy` of shape (ny, nx) stored as `ty` (integers rounded and clamped
+/// to their range, like [`crate::io::tiff::write`]).
+pub fn npy_as(data: &[f32], nx: usize, ny: usize, ty: crate::io::tiff::SampleType) -> Vec<u8> {
+    use crate::io::tiff::SampleType;
+    let n = data.len();
+    let r = |v: &f32, top: f32| v.round().clamp(0.0, top);
+    match ty {
+        SampleType::F32 => npy_f32(data, nx, ny),
+        SampleType::U8 => npy_of(data.iter().map(|v| r(v, 255.0) as u8), n, nx, ny),
+        SampleType::U16 => npy_of(data.iter().map(|v| r(v, 65535.0) as u16), n, nx, ny),
+        SampleType::U32 => npy_of(data.iter().map(|v| r(v, u32::MAX as f32) as u32), n, nx, ny),
+    }
+}
+
+fn npy_of<T: npyz::AutoSerialize>(
+    values: impl Iterator<Item = T>,
+    n: usize,
+    nx: usize,
+    ny: usize,
+) -> Vec<u8> {
     use npyz::WriterBuilder;
-    let mut bytes = Vec::with_capacity(data.len() * 4 + 128);
+    let mut bytes = Vec::with_capacity(n * std::mem::size_of::<T>() + 128);
     {
         let mut writer = npyz::WriteOptions::new()
             .default_dtype()
@@ -70,13 +93,13 @@ pub fn npy_f32(data: &[f32], nx: usize, ny: usize) -> Vec<u8> {
             .writer(&mut bytes)
             .begin_nd()
             .expect("in-memory npy");
-        writer.extend(data.iter().copied()).expect("in-memory npy");
+        writer.extend(values).expect("in-memory npy");
         writer.finish().expect("in-memory npy");
     }
     bytes
 }
 
-/// Read a 2D float `.npy` (float32 or float64, C order): (data, nx, ny).
+/// Read a 2D `.npy` (float32/64 or (u)int8/16/32, C order): (data, nx, ny).
 pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
     let (data, nx, ny) = read_npy_f64(path)?;
     Ok((data.into_iter().map(|v| v as f32).collect(), nx, ny))
@@ -92,14 +115,14 @@ pub(crate) fn one_line(text: &str) -> String {
     }
 }
 
-/// Read a 2D float `.npy` at full precision: (data as f64, nx, ny).
+/// Read a 2D `.npy` at full precision: (data as f64, nx, ny).
 pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let bad = |what: String| Error::Parse {
         path: path.to_path_buf(),
         line: 1,
-        expected: "a 2D float32 or float64 .npy array in C order".into(),
+        expected: "a 2D .npy array in C order (float32/64, (u)int8/16/32, little-endian)".into(),
         found: one_line(&what),
     };
     let npy = npyz::NpyFile::new(std::io::BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
@@ -113,7 +136,16 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     if values == 0.0 {
         return Err(bad(format!("an empty array of shape {shape:?}")));
     }
-    if values * 4.0 > file_len as f64 {
+    let item: f64 = npy
+        .dtype()
+        .descr()
+        .trim_end_matches('\'')
+        .chars()
+        .last()
+        .and_then(|c| c.to_digit(10))
+        .unwrap_or(1)
+        .into();
+    if values * item > file_len as f64 {
         return Err(bad(format!(
             "a header for {} x {} values in a file of {file_len} bytes",
             shape[0], shape[1]
@@ -121,18 +153,32 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     }
     let (ny, nx) = (shape[0] as usize, shape[1] as usize);
     let descr = npy.dtype().descr();
-    let data: Vec<f64> = if descr.contains("f4") {
-        npy.into_vec::<f32>()
-            .map_err(|e| bad(e.to_string()))?
-            .into_iter()
-            .map(f64::from)
-            .collect()
-    } else if descr.contains("f8") {
-        npy.into_vec::<f64>().map_err(|e| bad(e.to_string()))?
-    } else {
-        return Err(bad(format!("dtype {descr}")));
+    // Floats, and the integer types detectors write (uint8/16/32 counts).
+    let data: Vec<f64> = match descr.trim_matches('\'').trim_start_matches(['<', '|', '=']) {
+        "f4" => ints::<f32>(npy, &bad)?,
+        "f8" => npy.into_vec::<f64>().map_err(|e| bad(e.to_string()))?,
+        "u1" => ints::<u8>(npy, &bad)?,
+        "u2" => ints::<u16>(npy, &bad)?,
+        "u4" => ints::<u32>(npy, &bad)?,
+        "i1" => ints::<i8>(npy, &bad)?,
+        "i2" => ints::<i16>(npy, &bad)?,
+        "i4" => ints::<i32>(npy, &bad)?,
+        _ => return Err(bad(format!("dtype {descr}"))),
     };
     Ok((data, nx, ny))
+}
+
+/// The values of an npy file as f64.
+fn ints<T: npyz::Deserialize + Into<f64>>(
+    npy: npyz::NpyFile<std::io::BufReader<std::fs::File>>,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<Vec<f64>> {
+    Ok(npy
+        .into_vec::<T>()
+        .map_err(|e| bad(e.to_string()))?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// A grayscale image read from disk: row-major values, size, and a note

@@ -299,14 +299,83 @@ fn read_palette(
     })
 }
 
+/// How the samples of a written image are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleType {
+    /// 32-bit float.
+    F32,
+    /// Unsigned 8-bit integers.
+    U8,
+    /// Unsigned 16-bit integers.
+    U16,
+    /// Unsigned 32-bit integers.
+    U32,
+}
+
+impl SampleType {
+    /// The narrowest unsigned type holding `bits`-bit ADC values.
+    pub fn for_adc_bits(bits: u32) -> SampleType {
+        match bits {
+            0..=8 => SampleType::U8,
+            9..=16 => SampleType::U16,
+            _ => SampleType::U32,
+        }
+    }
+}
+
 /// A float32 TIFF with ImageJ calibration: `pixel` (Å per pixel along x
 /// and y) written as pixels per nm with `unit=nm`, the origin as
 /// `xorigin`/`yorigin` in pixels.
 pub fn write_f32(data: &[f32], nx: usize, ny: usize, pixel: [f64; 2], origin: [f64; 2]) -> Vec<u8> {
+    write(data, nx, ny, pixel, origin, SampleType::F32)
+}
+
+/// A calibrated TIFF (as [`write_f32`]) stored as `ty`; integer types take
+/// the values rounded and clamped to their range.
+pub fn write(
+    data: &[f32],
+    nx: usize,
+    ny: usize,
+    pixel: [f64; 2],
+    origin: [f64; 2],
+    ty: SampleType,
+) -> Vec<u8> {
+    use tiff::encoder::colortype::{Gray8, Gray16, Gray32};
+    let round = |v: &f32, top: f32| v.round().clamp(0.0, top);
+    match ty {
+        SampleType::F32 => encode::<Gray32Float>(data, nx, ny, pixel, origin),
+        SampleType::U8 => {
+            let v: Vec<u8> = data.iter().map(|v| round(v, 255.0) as u8).collect();
+            encode::<Gray8>(&v, nx, ny, pixel, origin)
+        }
+        SampleType::U16 => {
+            let v: Vec<u16> = data.iter().map(|v| round(v, 65535.0) as u16).collect();
+            encode::<Gray16>(&v, nx, ny, pixel, origin)
+        }
+        SampleType::U32 => {
+            let v: Vec<u32> = data
+                .iter()
+                .map(|v| round(v, u32::MAX as f32) as u32)
+                .collect();
+            encode::<Gray32>(&v, nx, ny, pixel, origin)
+        }
+    }
+}
+
+fn encode<C: tiff::encoder::colortype::ColorType>(
+    data: &[C::Inner],
+    nx: usize,
+    ny: usize,
+    pixel: [f64; 2],
+    origin: [f64; 2],
+) -> Vec<u8>
+where
+    [C::Inner]: tiff::encoder::TiffValue,
+{
     let mut cursor = Cursor::new(Vec::new());
     let mut encoder = TiffEncoder::new(&mut cursor).expect("in-memory TIFF");
     let mut image = encoder
-        .new_image::<Gray32Float>(nx as u32, ny as u32)
+        .new_image::<C>(nx as u32, ny as u32)
         .expect("in-memory TIFF");
     let nm = pixel.map(|p| p / 10.0);
     let description = format!(

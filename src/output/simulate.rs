@@ -1,5 +1,5 @@
 //! `sacsim simulate` output: `image.npy` and `image.tiff` (float32, physical
-//! units), `image.png` (16-bit, scaled; scale in `params.json`),
+//! units; unsigned integers of the ADC's width with `--adc-bits`), `image.png` (16-bit, scaled; scale in `params.json`),
 //! `clean.npy` when noise or distortions are on, the ground truth
 //! `atoms.csv` (metals, or all atoms on request) and `params.json`.
 
@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ImagingConfig;
 use crate::error::Result;
-use crate::io::raster::{PngScale, npy_f32, png16};
+use crate::io::raster::{PngScale, npy_as, npy_f32, png16};
+use crate::io::tiff::SampleType;
 use crate::stem::Simulation;
 use crate::stem::noise::Acquisition;
 use crate::stem::truth::{truth_atoms, truth_csv};
@@ -35,6 +36,9 @@ pub struct SimulateParams {
     pub imaging: ImagingConfig,
     /// Dose, noise and scan artefacts.
     pub acquisition: Acquisition,
+    /// The dose in effect (e/Å²): the given one, or probe current x dwell
+    /// over the pixel area.
+    pub dose_in_effect_e_per_a2: Option<f64>,
     /// The optics as used (aberrations in Å, angles in rad).
     pub optics: serde_json::Value,
     /// The computation grids.
@@ -68,11 +72,15 @@ pub fn write_simulation(
     let img = &sim.image;
     let [nx, ny] = img.frame.shape;
     let (png, png_scale) = png16(&img.data, nx, ny);
+    // With an ADC the values are integers: stored as a microscope does.
+    let ty = acquisition
+        .adc_bits
+        .map_or(SampleType::F32, SampleType::for_adc_bits);
     let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("image.npy".into(), npy_f32(&img.data, nx, ny)),
+        ("image.npy".into(), npy_as(&img.data, nx, ny, ty)),
         (
             "image.tiff".into(),
-            crate::io::tiff::write_f32(&img.data, nx, ny, img.frame.pixel, img.frame.origin),
+            crate::io::tiff::write(&img.data, nx, ny, img.frame.pixel, img.frame.origin, ty),
         ),
         ("image.png".into(), png),
     ];
@@ -86,16 +94,12 @@ pub fn write_simulation(
         input: input.display().to_string(),
         imaging: config.clone(),
         acquisition: *acquisition,
+        dose_in_effect_e_per_a2: acquisition.dose_for(img.frame.pixel[0] * img.frame.pixel[1]),
         optics: serde_json::to_value(sim.imaging).expect("serialise"),
         grid: serde_json::to_value(sim.plan).expect("serialise"),
         frame: img.frame,
         pixel_convention: PIXEL_CONVENTION.into(),
-        units: if acquisition.dose.is_some() {
-            "detected electrons per pixel (counts)"
-        } else {
-            "fraction of the incident beam reaching the detector"
-        }
-        .into(),
+        units: acquisition.units(),
         cross_sections_a2: sim.cross_sections.clone(),
         png_scale,
         truth_atoms: truth.len(),

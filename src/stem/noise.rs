@@ -9,9 +9,15 @@
 //!   grid (simulated at >= 2x oversampling when any distortion is on).
 //! - Shot noise: with a dose D (e/Å²) each pixel counts
 //!   Poisson(D · px · py · I) detected electrons (values become counts).
+//!   The dose may instead come from the probe current and dwell time:
+//!   electrons per pixel = I·t/e (1 pA for 1 µs is 6.24 electrons).
 //! - Detector noise: additive Gaussian (in counts with a dose, else in
 //!   fraction-of-beam units), and per-line offsets (Gaussian, in units of
 //!   the image mean).
+//! - Detector read-out (with a dose): ADC value = gain · electrons + offset
+//!   + dark noise (Gaussian, ADC units); with `adc_bits` rounded to an
+//!   integer and clamped to 0..2^bits - 1, and written as uint8/16/32 like
+//!   a microscope's file.
 //!
 //! Randomness: each effect and each scan line draws from its own ChaCha8
 //! stream of the seed, so the result does not depend on the thread count.
@@ -37,6 +43,39 @@ pub struct Acquisition {
     #[serde(rename = "dose_e_per_a2")]
     #[arg(id = "dose_e_per_a2", long = "dose", value_name = "E_PER_A2")]
     pub dose: Option<f64>,
+    /// Probe current (pA), with `dwell_us` instead of a dose.
+    #[serde(rename = "probe_current_pa")]
+    #[arg(
+        id = "probe_current_pa",
+        long = "probe-current",
+        value_name = "PA",
+        requires = "dwell_us",
+        conflicts_with = "dose_e_per_a2"
+    )]
+    pub probe_current: Option<f64>,
+    /// Dwell time per pixel (µs), with `probe_current_pa`.
+    #[serde(rename = "dwell_us")]
+    #[arg(
+        id = "dwell_us",
+        long = "dwell",
+        value_name = "US",
+        requires = "probe_current_pa"
+    )]
+    pub dwell: Option<f64>,
+    /// Detector gain (ADC units per detected electron); needs a dose.
+    #[arg(long, value_name = "ADC_PER_E")]
+    pub gain: Option<f64>,
+    /// Detector offset (ADC units) added to every pixel; needs a dose.
+    #[arg(long, value_name = "ADC", allow_hyphen_values = true, default_value_t = Acquisition::default().offset)]
+    pub offset: f64,
+    /// Dark (read-out) noise, rms (ADC units); needs a dose.
+    #[arg(long, value_name = "RMS", default_value_t = Acquisition::default().dark_noise)]
+    pub dark_noise: f64,
+    /// ADC depth (bits, 8-32): values rounded and clamped to 0..2^bits - 1
+    /// and written as integers (uint8 up to 8 bits, uint16 up to 16,
+    /// uint32 beyond); needs a dose.
+    #[arg(long = "adc-bits", value_name = "BITS")]
+    pub adc_bits: Option<u32>,
     /// Gaussian detector noise, rms (counts with a dose, else fraction).
     #[arg(long, value_name = "RMS", default_value_t = Acquisition::default().detector_noise)]
     pub detector_noise: f64,
@@ -84,6 +123,12 @@ impl Default for Acquisition {
     fn default() -> Acquisition {
         Acquisition {
             dose: None,
+            probe_current: None,
+            dwell: None,
+            gain: None,
+            offset: 0.0,
+            dark_noise: 0.0,
+            adc_bits: None,
             detector_noise: 0.0,
             line_offset: 0.0,
             line_jitter: 0.0,
@@ -105,10 +150,52 @@ pub const MAX_SCAN_ERROR: f64 = 1e4;
 impl Acquisition {
     /// Any effect at all?
     pub fn is_noisy(&self) -> bool {
-        self.dose.is_some()
-            || self.detector_noise > 0.0
-            || self.line_offset > 0.0
-            || self.distorts()
+        self.counts() || self.detector_noise > 0.0 || self.line_offset > 0.0 || self.distorts()
+    }
+
+    /// Are values counted electrons (a dose, or a current and dwell)?
+    pub fn counts(&self) -> bool {
+        self.dose.is_some() || self.probe_current.is_some()
+    }
+
+    /// Is there a detector read-out chain (gain, offset, dark noise, ADC)?
+    pub fn reads_out(&self) -> bool {
+        self.gain.is_some()
+            || self.offset != 0.0
+            || self.dark_noise > 0.0
+            || self.adc_bits.is_some()
+    }
+
+    /// Mean electrons per pixel per unit of the clean image (the fraction
+    /// of the beam) for pixels of `pixel_area` Å²: dose · area, or I·t/e.
+    pub fn electrons_per_pixel(&self, pixel_area: f64) -> Option<f64> {
+        /// Elementary charge (C).
+        const E: f64 = 1.602_176_634e-19;
+        match (self.dose, self.probe_current, self.dwell) {
+            (Some(d), _, _) => Some(d * pixel_area),
+            (None, Some(i_pa), Some(t_us)) => Some(i_pa * 1e-12 * t_us * 1e-6 / E),
+            _ => None,
+        }
+    }
+
+    /// The dose (e/Å²) in effect for pixels of `pixel_area` Å².
+    pub fn dose_for(&self, pixel_area: f64) -> Option<f64> {
+        self.electrons_per_pixel(pixel_area).map(|n| n / pixel_area)
+    }
+
+    /// What the values of an acquired image are.
+    pub fn units(&self) -> String {
+        match (self.counts(), self.reads_out()) {
+            (true, true) => format!(
+                "detector ADC units: {} per detected electron + offset {}{}",
+                crate::values::short(self.gain.unwrap_or(1.0)),
+                crate::values::short(self.offset),
+                self.adc_bits
+                    .map_or(String::new(), |b| format!(", {b}-bit integers"))
+            ),
+            (true, false) => "detected electrons per pixel (counts)".into(),
+            _ => "fraction of the incident beam reaching the detector".into(),
+        }
     }
 
     /// Does the scan move the sampling points?
@@ -133,10 +220,66 @@ impl Acquisition {
                 ),
             ));
         }
+        for (name, v) in [
+            ("--probe-current", self.probe_current),
+            ("--dwell", self.dwell),
+        ] {
+            if let Some(v) = v
+                && !(v > 0.0 && v <= 1e6)
+            {
+                return Err(Error::invalid(
+                    name,
+                    format!(
+                        "{}; give a value in 0-1e6 (pA, µs)",
+                        crate::values::short(v)
+                    ),
+                ));
+            }
+        }
+        if self.probe_current.is_some() != self.dwell.is_some()
+            || (self.dose.is_some() && self.probe_current.is_some())
+        {
+            return Err(Error::invalid(
+                "--probe-current",
+                "give --dose, or --probe-current with --dwell, not both",
+            ));
+        }
+        if self.reads_out() && !self.counts() {
+            return Err(Error::invalid(
+                "--gain/--offset/--dark-noise/--adc-bits",
+                "a detector read-out needs counted electrons: give --dose or --probe-current with --dwell",
+            ));
+        }
+        if let Some(g) = self.gain
+            && !(g > 0.0 && g <= 1e6)
+        {
+            return Err(Error::invalid(
+                "--gain",
+                format!(
+                    "{}; give ADC units per electron in 0-1e6",
+                    crate::values::short(g)
+                ),
+            ));
+        }
+        if let Some(b) = self.adc_bits
+            && !(8..=32).contains(&b)
+        {
+            return Err(Error::invalid("--adc-bits", format!("{b}; give 8-32 bits")));
+        }
+        if !(self.offset.is_finite() && self.offset.abs() <= 1e9) {
+            return Err(Error::invalid(
+                "--offset",
+                format!(
+                    "{}; give ADC units within ±1e9",
+                    crate::values::short(self.offset)
+                ),
+            ));
+        }
         // Distances (Å) beyond a micrometre move the scan off any field.
         let short = crate::values::short;
         for (name, v, max) in [
             ("--detector-noise", self.detector_noise, 1e12),
+            ("--dark-noise", self.dark_noise, 1e9),
             ("--line-offset", self.line_offset, 1e3),
             ("--line-jitter", self.line_jitter, MAX_SCAN_ERROR),
             ("--probe-jitter", self.probe_jitter, MAX_SCAN_ERROR),
@@ -200,14 +343,18 @@ pub fn acquire(fine: &FineImage, acq: &Acquisition) -> Image {
             .map(|_| normal.sample(&mut rng) * acq.line_offset * mean)
             .collect()
     };
+    let electrons = acq.electrons_per_pixel(pixel_area);
+    let read_out = acq.reads_out();
+    let gain = acq.gain.unwrap_or(1.0);
+    let adc_top = acq.adc_bits.map(|b| 2f64.powi(b as i32) - 1.0);
     data.par_chunks_mut(nx).enumerate().for_each(|(iy, row)| {
         let mut rng = acq.rng(COUNTS + iy as u64);
         let gauss = Normal::new(0.0, 1.0).expect("unit normal");
         for v in row.iter_mut() {
             let signal = (*v as f64 + line_offsets[iy]).max(0.0);
-            let mut value = match acq.dose {
-                Some(dose) => {
-                    let lambda = dose * pixel_area * signal;
+            let mut value = match electrons {
+                Some(per_pixel) => {
+                    let lambda = per_pixel * signal;
                     // Poisson::new refuses means beyond ~1e19 (and f32
                     // holds counts to 2^24 exactly anyway); the dose range
                     // keeps lambda far below, the fallback keeps it total.
@@ -220,6 +367,15 @@ pub fn acquire(fine: &FineImage, acq: &Acquisition) -> Image {
             };
             if acq.detector_noise > 0.0 {
                 value += gauss.sample(&mut rng) * acq.detector_noise;
+            }
+            if read_out {
+                value = value * gain + acq.offset;
+                if acq.dark_noise > 0.0 {
+                    value += gauss.sample(&mut rng) * acq.dark_noise;
+                }
+                if let Some(top) = adc_top {
+                    value = value.round().clamp(0.0, top);
+                }
             }
             *v = value as f32;
         }

@@ -135,3 +135,108 @@ fn a_rod_has_vacuum_beyond_its_edges_and_sites_on_its_surface() {
         );
     }
 }
+
+#[test]
+fn integer_detector_output_reproduces_its_gain_and_offset() {
+    // A rod (vacuum on both sides) at 1e5 e/Å², read out with gain 25 ADC
+    // units per electron, offset 500, dark noise 3 and a 16-bit ADC.
+    let dir = crate::tempdir();
+    let (s, im) = (dir.path().join("s"), dir.path().join("im"));
+    crate::sacsim_ok(&[
+        "sample",
+        "--size",
+        "8x6",
+        "--support",
+        "amorphous",
+        "--support-shape",
+        "rod:1.5",
+        "-o",
+        s.to_str().unwrap(),
+    ]);
+    crate::sacsim_ok(&[
+        "simulate",
+        s.join("sample.xyz").to_str().unwrap(),
+        "--pixel",
+        "0.2",
+        "--dose",
+        "1e5",
+        "--gain",
+        "25",
+        "--offset",
+        "500",
+        "--dark-noise",
+        "3",
+        "--adc-bits",
+        "16",
+        "--seed",
+        "4",
+        "-o",
+        im.to_str().unwrap(),
+    ]);
+    let npy = std::fs::read(im.join("image.npy")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&npy[..128]).contains("'<u2'"),
+        "stored as uint16"
+    );
+    let tiff = sacsim::io::tiff::read(&im.join("image.tiff")).unwrap();
+    let (v, nx, _) = sacsim::io::raster::read_npy_f64(&im.join("image.npy")).unwrap();
+    let (clean, _, _) = sacsim::io::raster::read_npy_f64(&im.join("clean.npy")).unwrap();
+    assert!(v.iter().zip(&tiff.data).all(|(a, b)| *a == *b as f64));
+    assert!(
+        v.iter()
+            .all(|x| x.fract() == 0.0 && (0.0..=65535.0).contains(x))
+    );
+    let params: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(im.join("params.json")).unwrap()).unwrap();
+    let px: Vec<f64> = serde_json::from_value(params["pixel_angstrom"].clone()).unwrap();
+    let lambda: Vec<f64> = clean.iter().map(|c| c * 1e5 * px[0] * px[1]).collect();
+    // Offset: the vacuum beyond the rod reads offset + dark noise (+ the
+    // probe's Airy tails, under 5e-3 electrons per pixel, subtracted).
+    let vacuum: Vec<(f64, f64)> = v
+        .iter()
+        .zip(&lambda)
+        .enumerate()
+        .filter(|(k, (_, l))| {
+            let x = (k % nx) as f64 * px[0];
+            **l < 5e-3 && !(20.0..=60.0).contains(&x)
+        })
+        .map(|(_, (x, l))| (*x, *l))
+        .collect();
+    assert!(vacuum.len() > 5000, "{} vacuum pixels", vacuum.len());
+    let n = vacuum.len() as f64;
+    let tails = vacuum.iter().map(|(_, l)| l).sum::<f64>() / n;
+    let mean_vac = vacuum.iter().map(|(x, _)| x).sum::<f64>() / n - 25.0 * tails;
+    let var_vac = vacuum
+        .iter()
+        .map(|(x, l)| (x - 500.0 - 25.0 * l).powi(2))
+        .sum::<f64>()
+        / n
+        - 625.0 * tails;
+    assert!((mean_vac - 500.0).abs() < 0.2, "offset {mean_vac}");
+    // Dark noise 3 plus rounding (1/12).
+    let dark = (var_vac - 1.0 / 12.0).sqrt();
+    assert!((dark - 3.0).abs() < 0.1, "dark noise {dark}");
+    // Gain from the mean (least squares of value on electrons) and from the
+    // variance (photon transfer: var - dark = gain² · electrons).
+    let n = v.len() as f64;
+    let (ml, mv) = (lambda.iter().sum::<f64>() / n, v.iter().sum::<f64>() / n);
+    let (sxy, sxx) = lambda.iter().zip(&v).fold((0.0, 0.0), |(a, b), (l, x)| {
+        (a + (l - ml) * (x - mv), b + (l - ml).powi(2))
+    });
+    let gain = sxy / sxx;
+    assert!(
+        (gain / 25.0 - 1.0).abs() < 0.01,
+        "gain from the mean {gain}"
+    );
+    let resid = lambda
+        .iter()
+        .zip(&v)
+        .map(|(l, x)| (x - 500.0 - 25.0 * l).powi(2))
+        .sum::<f64>()
+        / n;
+    let gain_var = ((resid - var_vac) / ml).sqrt();
+    assert!(
+        (gain_var / 25.0 - 1.0).abs() < 0.03,
+        "gain from the variance {gain_var}"
+    );
+}
