@@ -14,8 +14,8 @@
 //! - Detector noise: additive Gaussian (in counts with a dose, else in
 //!   fraction-of-beam units), and per-line offsets (Gaussian, in units of
 //!   the image mean).
-//! - Detector read-out (with a dose): ADC value = gain · electrons + offset
-//!   + dark noise (Gaussian, ADC units); with `adc_bits` rounded to an
+//! - Detector read-out (with a dose): ADC value = gain · electrons +
+//!   offset + dark noise (Gaussian, ADC units); with `adc_bits` rounded to an
 //!   integer and clamped to 0..2^bits - 1, and written as uint8/16/32 like
 //!   a microscope's file.
 //!
