@@ -29,6 +29,7 @@ pub mod output;
 pub mod run;
 pub mod stem;
 pub mod structure;
+pub mod twin;
 pub mod values;
 
 pub use error::{Error, Result};

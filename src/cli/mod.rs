@@ -15,6 +15,7 @@ pub mod sample;
 pub mod series;
 pub mod simulate;
 pub mod study;
+pub mod twin;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +50,9 @@ pub enum Command {
     Detect(Box<detect::Args>),
     /// Convert an image to a calibrated TIFF (or npy/png with its frame).
     Convert(convert::Args),
+    /// A synthetic twin of a real image: same size, optics, noise and
+    /// contrast, with known truth.
+    Twin(Box<twin::Args>),
     /// Score detections against ground truth.
     Evaluate(evaluate::Args),
     /// Generate a synthetic training set (images + COCO/YOLO/heatmap labels).

@@ -18,6 +18,7 @@ mod run;
 mod sample;
 mod shapes;
 mod stem;
+mod twin;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -25,14 +25,16 @@ pub struct Heights {
 impl Heights {
     /// Heights for a spec on box `b` (Å) with `n_faces` sheets; a random
     /// thickness field draws from the seed's stream 4.
-    pub fn new(spec: &SampleSpec, b: [f64; 2], n_faces: usize) -> Heights {
+    /// `map` replaces an amorphous support's shape.
+    pub fn new(spec: &SampleSpec, b: [f64; 2], n_faces: usize, map: Option<Profile>) -> Heights {
         let z_support = if n_faces == 2 { INTERLAYER } else { 0.0 };
         let (flat_top, profile) = match spec.support {
             Support::None => (z_support, None),
             Support::Layers { count } => (z_support + count as f64 * INTERLAYER, None),
-            Support::Amorphous { shape, .. } => {
-                (0.0, Some(Profile::new(&shape, b, &mut spec.rng(4))))
-            }
+            Support::Amorphous { shape, .. } => (
+                0.0,
+                Some(map.unwrap_or_else(|| Profile::new(&shape, b, &mut spec.rng(4)))),
+            ),
         };
         Heights {
             z_support,
@@ -48,6 +50,16 @@ impl Heights {
             Some(p) => p.sheet(face == 0, x, y).map(|h| self.z_support + h),
             None if face == 0 => Some(self.flat_top),
             None => Some(0.0),
+        }
+    }
+
+    /// Probability that a site is kept at (x, y) on face `face`: 0 off the
+    /// sheet, else the profile's weight (1 but on a measured map).
+    pub fn site_acceptance(&self, face: usize, x: f64, y: f64) -> f64 {
+        match (&self.profile, self.sheet(face, x, y)) {
+            (_, None) => 0.0,
+            (Some(p), Some(_)) => p.site_weight(x, y),
+            (None, Some(_)) => 1.0,
         }
     }
 

@@ -126,12 +126,19 @@ pub struct Sample {
 
 /// Build a sample.
 pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
+    build_sample_on(spec, None)
+}
+
+/// Build a sample whose amorphous support follows `map` (a measured
+/// thickness profile, see [`shape::Profile::from_map`]) instead of the
+/// spec's shape; the spec must have an amorphous support.
+pub fn build_sample_on(spec: &SampleSpec, map: Option<shape::Profile>) -> Result<Sample> {
     spec.validate()?;
     let cell = spec.cell();
     let b = box_size(&cell);
     let area_nm2 = b[0] * b[1] / ANGSTROM2_PER_NM2;
     let n_faces = if spec.both_faces { 2 } else { 1 };
-    let heights = Heights::new(spec, b, n_faces);
+    let heights = Heights::new(spec, b, n_faces, map);
     // Density is per nm² of the area the sheets cover (all of it but a rod's
     // surroundings).
     let n_sites = (spec.density * area_nm2 * heights.sheet_fraction()).round() as usize;
@@ -204,7 +211,7 @@ pub fn build_sample(spec: &SampleSpec) -> Result<Sample> {
         min_separation: sep,
         mode: spec.placement,
         mn3_distance: spec.mn3_distance,
-        on_sheet: &|face, x, y| heights.sheet(face, x, y).is_some(),
+        acceptance: &|face, x, y| heights.site_acceptance(face, x, y),
     };
     let placed = place(&req, &mut rng).map_err(|p| too_dense(Some(p)))?;
 

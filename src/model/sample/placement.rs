@@ -81,8 +81,10 @@ pub struct Request<'a> {
     pub mode: PlacementMode,
     /// MN3 target distance (Å).
     pub mn3_distance: f64,
-    /// Does face `f`'s sheet exist at (x, y) (Å)? Sites go only there.
-    pub on_sheet: &'a dyn Fn(usize, f64, f64) -> bool,
+    /// Probability (0-1) that a site of face `f` is kept at (x, y) (Å):
+    /// 0 where the sheet does not exist, 1 almost everywhere; below 1 it
+    /// costs one draw (a twin's sites favour thick carbon).
+    pub acceptance: &'a dyn Fn(usize, f64, f64) -> f64,
 }
 
 /// In-plane box size (Å) of a rectangular cell.
@@ -237,11 +239,12 @@ pub fn place(req: &Request, rng: &mut ChaCha8Rng) -> std::result::Result<Vec<Pla
             if resolved.footprint().any(|a| owner[face][a] != 0) {
                 continue;
             }
-            if !resolved
+            let keep = resolved
                 .metals
                 .iter()
-                .all(|(_, m)| (req.on_sheet)(face, m.x.rem_euclid(b[0]), m.y.rem_euclid(b[1])))
-            {
+                .map(|(_, m)| (req.acceptance)(face, m.x.rem_euclid(b[0]), m.y.rem_euclid(b[1])))
+                .fold(1.0, f64::min);
+            if keep <= 0.0 || (keep < 1.0 && rng.random::<f64>() >= keep) {
                 continue;
             }
             if !separation_ok(

@@ -224,6 +224,8 @@ enum Kind {
     Wedge(f64, f64),
     Rod(f64),
     Field(Grid),
+    /// A measured thickness map: no carbon and no sheets where it is 0.
+    Map(Grid),
 }
 
 /// A periodic thickness map (Å), bilinearly interpolated.
@@ -275,6 +277,19 @@ impl Profile {
         }
     }
 
+    /// A measured thickness map (Å) on an n[0] x n[1] grid spanning the box
+    /// `b` (row-major, periodic, bilinear): where it is 0 there is vacuum,
+    /// without carbon or sheets (e.g. a twin's map from a real image). The
+    /// top face is flat (the metals on it share one focus); the thickness
+    /// hangs below it.
+    pub fn from_map(values: Vec<f64>, n: [usize; 2], b: [f64; 2]) -> Profile {
+        assert_eq!(values.len(), n[0] * n[1], "map size");
+        Profile {
+            kind: Kind::Map(Grid { n, values }),
+            box_angstrom: b,
+        }
+    }
+
     /// Thickness of the body (Å) under a flat-bottomed shape at (x, y).
     fn thickness(&self, x: f64, y: f64) -> f64 {
         let b = self.box_angstrom;
@@ -282,7 +297,7 @@ impl Profile {
             Kind::Slab(t) => *t,
             Kind::Wedge(t0, t1) => t0 + (t1 - t0) * (x / b[0]).rem_euclid(1.0),
             Kind::Rod(_) => unreachable!("the rod has no flat bottom"),
-            Kind::Field(g) => g.at(x, y, b).max(0.0),
+            Kind::Field(g) | Kind::Map(g) => g.at(x, y, b).max(0.0),
         }
     }
 
@@ -307,6 +322,10 @@ impl Profile {
                     (zc - s, zc + s)
                 })
             }
+            Kind::Map(_) => {
+                let (top, t) = (self.max_height(), self.thickness(x, y));
+                (t > 0.0).then_some((top - t, top))
+            }
             _ => {
                 let t = self.thickness(x, y);
                 (t > 0.0).then_some((0.0, t))
@@ -325,8 +344,27 @@ impl Profile {
                     if top { zc + s } else { zc - s }
                 })
             }
+            Kind::Map(_) => {
+                let (hi, t) = (self.max_height(), self.thickness(x, y));
+                (t > 0.0).then_some(if top {
+                    hi + INTERLAYER
+                } else {
+                    hi - t - INTERLAYER
+                })
+            }
             _ if top => Some(self.thickness(x, y) + INTERLAYER),
             _ => Some(-INTERLAYER),
+        }
+    }
+
+    /// Relative likelihood (0-1) of a site at (x, y): on a measured map
+    /// t/t_max (metals sit where carbon is thick, as a twin's real image
+    /// shows: its labelled atoms lie on 1.0-1.4x the median background),
+    /// elsewhere 1.
+    pub fn site_weight(&self, x: f64, y: f64) -> f64 {
+        match &self.kind {
+            Kind::Map(_) => self.thickness(x, y) / self.max_height().max(1e-9),
+            _ => 1.0,
         }
     }
 
@@ -336,7 +374,7 @@ impl Profile {
             Kind::Slab(t) => *t,
             Kind::Wedge(t0, t1) => t0.max(*t1),
             Kind::Rod(r) => 2.0 * (r - INTERLAYER),
-            Kind::Field(g) => g.values.iter().copied().fold(0.0, f64::max),
+            Kind::Field(g) | Kind::Map(g) => g.values.iter().copied().fold(0.0, f64::max),
         }
     }
 
@@ -355,7 +393,7 @@ impl Profile {
                     2.0 * (h * (inner * inner - h * h).sqrt() + inner * inner * (h / inner).asin());
                 area * by
             }
-            Kind::Field(g) => {
+            Kind::Field(g) | Kind::Map(g) => {
                 g.values.iter().map(|v| v.max(0.0)).sum::<f64>() / g.values.len() as f64 * bx * by
             }
         }
@@ -365,6 +403,9 @@ impl Profile {
     pub fn sheet_fraction(&self) -> f64 {
         match &self.kind {
             Kind::Rod(r) => (2.0 * r / self.box_angstrom[0]).min(1.0),
+            Kind::Map(g) => {
+                g.values.iter().filter(|v| **v > 0.0).count() as f64 / g.values.len() as f64
+            }
             _ => 1.0,
         }
     }
