@@ -30,7 +30,9 @@ pub struct Args {
     /// Seed of the twin's sample and noise.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output directory: the twin's image files, sample/ and twin.json.
+    /// Output directory: the twin's image files (as `simulate` writes them,
+    /// with `atoms.csv` the truth), sample/, twin.json (the measurements)
+    /// and comparison.png (real | twin on one grey scale).
     #[arg(short, long, value_name = "DIR", default_value = "twin")]
     output: PathBuf,
 }
@@ -94,6 +96,24 @@ pub fn run(args: Args) -> Result<()> {
         "seed": args.seed,
         "estimate": t.estimate,
     });
+    // The real image and its twin side by side, on one grey scale (the
+    // real image's 0.5-99.5 % range).
+    let comparison = args.output.join("comparison.png");
+    let [nx, ny] = placed.frame.shape;
+    let mut sorted: Vec<f32> = placed.raster.data.clone();
+    sorted.sort_by(f32::total_cmp);
+    let (lo, hi) = (sorted[sorted.len() / 200], sorted[sorted.len() * 199 / 200]);
+    let gap = (nx / 50).max(2);
+    let width = 2 * nx + gap;
+    let mut both = vec![hi; width * ny];
+    for iy in 0..ny {
+        for ix in 0..nx {
+            both[iy * width + ix] = placed.raster.data[iy * nx + ix].clamp(lo, hi);
+            both[iy * width + nx + gap + ix] = t.simulation.image.data[iy * nx + ix].clamp(lo, hi);
+        }
+    }
+    sacsim::io::write_atomic(&comparison, &sacsim::io::raster::png16(&both, width, ny).0)?;
+    files.push(comparison);
     let path = args.output.join("twin.json");
     sacsim::io::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
     files.push(path);
