@@ -128,6 +128,18 @@ pub fn noise_law(data: &[f32], shape: [usize; 2], pixel: [f64; 2], band: f64) ->
         fit = line(&pts);
     }
     let (gain, c) = fit;
+    let mut means: Vec<f64> = pts.iter().map(|(m, _)| m.abs()).collect();
+    means.sort_by(f64::total_cmp);
+    let level = means[means.len() / 2];
+    let mut vars: Vec<f64> = pts.iter().map(|(_, v)| *v).collect();
+    vars.sort_by(f64::total_cmp);
+    // f32 round-off of a noise-free image is ~1e-7 of its level.
+    if vars[vars.len() / 2].max(0.0).sqrt() < 1e-4 * level {
+        return Err(Error::invalid(
+            "IMAGE",
+            "it has no noise (a clean simulation?): a twin needs a counting image",
+        ));
+    }
     if !(gain > 0.0 && gain.is_finite()) {
         return Err(Error::invalid(
             "IMAGE",

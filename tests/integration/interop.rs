@@ -189,8 +189,29 @@ fn numpy_tifffile_and_pillow_read_the_simulated_images() {
         "-o",
         window.to_str().unwrap(),
     ]);
+    // Integer detector output: uint16 in npy and TIFF, read by numpy,
+    // tifffile and rosettasciio.
+    let adc = tmp.path().join("adc");
+    sacsim_ok(&[
+        "simulate",
+        sample.to_str().unwrap(),
+        "--pixel",
+        "0.2",
+        "--dose",
+        "1e5",
+        "--gain",
+        "20",
+        "--offset",
+        "300",
+        "--dark-noise",
+        "2",
+        "--adc-bits",
+        "16",
+        "-o",
+        adc.to_str().unwrap(),
+    ]);
     let script = root().join("tests/python/check_image.py");
-    for d in [&dir, &window] {
+    for d in [&dir, &window, &adc] {
         let out = run_python(&[script.to_str().unwrap(), d.to_str().unwrap()]);
         assert!(out.starts_with("ok image"), "{out}");
     }

@@ -81,3 +81,39 @@ fn a_twin_recovers_gain_offset_dose_atoms_and_thickness_of_a_known_image() {
         mean(&r)
     );
 }
+
+#[test]
+fn a_twin_of_an_image_without_noise_is_refused_and_writes_nothing() {
+    let dir = crate::tempdir();
+    let (s, im, tw) = (
+        dir.path().join("s"),
+        dir.path().join("im"),
+        dir.path().join("tw"),
+    );
+    crate::sacsim_ok(&[
+        "sample",
+        "--size",
+        "4x4",
+        "--mix",
+        "pt-n4:1",
+        "-o",
+        s.to_str().unwrap(),
+    ]);
+    crate::sacsim_ok(&[
+        "simulate",
+        s.to_str().unwrap(),
+        "--pixel",
+        "0.25",
+        "-o",
+        im.to_str().unwrap(),
+    ]);
+    let out = crate::sacsim(&[
+        "twin",
+        im.join("image.tiff").to_str().unwrap(),
+        "-o",
+        tw.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("no noise"), "{err}");
+    assert!(!tw.exists());
+}

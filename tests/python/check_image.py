@@ -15,10 +15,20 @@ d = Path(sys.argv[1])
 params = json.loads((d / "params.json").read_text())
 ny, nx = params["image_shape_ny_nx"]
 img = np.load(d / "image.npy")
-assert img.dtype == np.float32 and img.shape == (ny, nx), (img.dtype, img.shape)
+acq = params["acquisition"]
+# With an ADC the files hold the integers a microscope writes.
+bits = acq.get("adc_bits")
+want = np.float32 if bits is None else (np.uint8 if bits <= 8 else np.uint16 if bits <= 16 else np.uint32)
+assert img.dtype == want and img.shape == (ny, nx), (img.dtype, img.shape)
 tif = tifffile.imread(d / "image.tiff")
-assert tif.dtype == np.float32 and tif.shape == (ny, nx)
+assert tif.dtype == want and tif.shape == (ny, nx)
 assert np.array_equal(tif, img), "TIFF and npy differ"
+if bits is not None:
+    # Mean read-out = gain x dose x pixel area x clean + offset (0.5 %).
+    clean = np.load(d / "clean.npy").astype(np.float64)
+    area = params["pixel_angstrom"][0] * params["pixel_angstrom"][1]
+    expect = acq["gain"] * params["dose_in_effect_e_per_a2"] * area * clean.mean() + acq["offset"]
+    assert abs(img.mean() / expect - 1) < 5e-3, (img.mean(), expect)
 # The TIFF carries its calibration as ImageJ writes it: Fiji and hyperspy
 # show nm, and the origin as ImageJ's xorigin/yorigin (pixels).
 with tifffile.TiffFile(d / "image.tiff") as t:
@@ -37,7 +47,7 @@ with tifffile.TiffFile(d / "image.tiff") as t:
 from rsciio.tiff import file_reader
 
 sig = file_reader(str(d / "image.tiff"))[0]
-assert np.array_equal(sig["data"], img)
+assert np.array_equal(sig["data"], img) and sig["data"].dtype == img.dtype
 for ax in sig["axes"]:
     k = 0 if ax["name"] in ("x", "width") else 1
     assert ax["units"] == "nm", ax
