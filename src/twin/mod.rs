@@ -196,8 +196,10 @@ pub fn twin(data: &[f32], frame: &ImageFrame, c: &TwinConfig) -> Result<Twin> {
             .map(|s| s.integral)
             .collect(),
     );
-    if twin_integral > 0.0 {
-        dose *= (integral / twin_integral).clamp(0.25, 4.0);
+    // Rebuild only when the correction matters (over 5 %).
+    let correction = (integral / twin_integral).clamp(0.25, 4.0);
+    if twin_integral > 0.0 && (correction - 1.0).abs() > 0.05 {
+        dose *= correction;
         built = build(frame, &measured, dose, c)?;
     }
     let Built {
