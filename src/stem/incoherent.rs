@@ -340,13 +340,11 @@ pub struct Plan {
     pub memory_bytes: u64,
 }
 
-/// Plan the grids (and check the memory) without simulating.
-pub fn plan(
-    structure: &Structure,
-    imaging: &Imaging,
-    scan: &Scan,
-    min_oversample: usize,
-) -> Result<Plan> {
+/// Plan the grids (and check the memory) without simulating. `refine`:
+/// the fine grid's spacing is at most the resolving spacing
+/// ([`Imaging::max_grid_spacing`]) over `refine` (2 when a distorted scan
+/// reads it by bicubic interpolation, else 1).
+pub fn plan(structure: &Structure, imaging: &Imaging, scan: &Scan, refine: usize) -> Result<Plan> {
     imaging.validate()?;
     scan.validate()?;
     let field = field_of(structure, scan)?;
@@ -390,9 +388,8 @@ pub fn plan(
     };
     let pixel = [field.size[0] / out[0] as f64, field.size[1] / out[1] as f64];
     let hmax = imaging.max_grid_spacing();
-    let oversample = ((pixel[0].max(pixel[1]) / hmax).ceil() as usize)
-        .max(min_oversample)
-        .max(1);
+    let oversample =
+        ((pixel[0].max(pixel[1]) * refine.max(1) as f64 / hmax).ceil() as usize).max(1);
     let (fine, offset) = if field.periodic {
         ([out[0] * oversample, out[1] * oversample], [0, 0])
     } else {

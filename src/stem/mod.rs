@@ -42,13 +42,14 @@ pub trait ImageModel: Sync {
     /// The name recorded in `params.json`.
     fn name(&self) -> &'static str;
     /// Choose the grids and size the request before any work (refuses what
-    /// does not fit in memory). `oversample`: fine points per pixel.
+    /// does not fit in memory). `refine`: how many times finer than the
+    /// resolving spacing the fine grid must be (2 for distorted scans).
     fn plan(
         &self,
         structure: &Structure,
         imaging: &Imaging,
         scan: &Scan,
-        oversample: usize,
+        refine: usize,
     ) -> Result<Plan>;
     /// The continuous noise-free image on the planned fine grid.
     fn render(&self, structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImage;
@@ -67,9 +68,9 @@ impl ImageModel for Incoherent {
         structure: &Structure,
         imaging: &Imaging,
         scan: &Scan,
-        oversample: usize,
+        refine: usize,
     ) -> Result<Plan> {
-        incoherent::plan(structure, imaging, scan, oversample)
+        incoherent::plan(structure, imaging, scan, refine)
     }
     fn render(&self, structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImage {
         incoherent::render(structure, imaging, plan)
