@@ -31,14 +31,25 @@ pub fn beyond_band(
     pixel: [f64; 2],
     band: f64,
 ) -> Option<(Vec<f32>, f64)> {
-    let fft = crate::fft::Fft2::new(nx, ny);
+    // The mirrored 2nx x 2ny extension is periodic and continuous: the
+    // borders of a real image would otherwise leak power to every k.
+    let (mx, my) = (2 * nx, 2 * ny);
+    let mirrored: Vec<f32> = (0..mx * my)
+        .map(|k| {
+            let (x, y) = (k % mx, k / mx);
+            let rx = if x < nx { x } else { mx - 1 - x };
+            let ry = if y < ny { y } else { my - 1 - y };
+            data[ry * nx + rx]
+        })
+        .collect();
+    let fft = crate::fft::Fft2::new(mx, my);
     let freq = fft.frequencies(pixel[0], pixel[1]);
-    let mut spec = fft.forward(data.to_vec());
+    let mut spec = fft.forward(mirrored);
     let (mut kept, mut total) = (0.0, 0.0);
     for (i, v) in spec.iter_mut().enumerate() {
-        let (kx, ky) = freq(i / ny, i % ny);
+        let (kx, ky) = freq(i / my, i % my);
         // Half-spectrum columns other than 0 and Nyquist stand for two.
-        let w = if i / ny == 0 || (nx % 2 == 0 && i / ny == nx / 2) {
+        let w = if i / my == 0 || i / my == mx / 2 {
             1.0
         } else {
             2.0
@@ -51,7 +62,11 @@ pub fn beyond_band(
         }
     }
     let share = kept / total;
-    (share >= 0.05).then(|| (fft.inverse(spec), share))
+    (share >= 0.05).then(|| {
+        let full = fft.inverse(spec);
+        let crop = (0..nx * ny).map(|k| full[(k / nx) * mx + k % nx]).collect();
+        (crop, share)
+    })
 }
 
 /// Per-block mean and white-noise variance: from the content beyond the
@@ -135,6 +150,15 @@ pub fn noise_law(data: &[f32], shape: [usize; 2], pixel: [f64; 2], band: f64) ->
     vars.sort_by(f64::total_cmp);
     // f32 round-off of a noise-free image is ~1e-7 of its level.
     if vars[vars.len() / 2].max(0.0).sqrt() < 1e-4 * level {
+        return Err(Error::invalid(
+            "IMAGE",
+            "it has no noise (a clean simulation?): a twin needs a counting image",
+        ));
+    }
+    // Shot noise of a real acquisition: up to a few 1e3 electrons per
+    // pixel (1e6 e/Å² on 0.25 Å pixels of thick carbon); beyond 1e4 the
+    // "noise" is round-off or edge leakage of a clean image.
+    if gain > 0.0 && (level + c / gain) / gain > 1e4 {
         return Err(Error::invalid(
             "IMAGE",
             "it has no noise (a clean simulation?): a twin needs a counting image",
