@@ -73,8 +73,9 @@ def detect_f1(image_path, truth_xy, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="tune")
+    ap.add_argument("--skip", type=int, default=0, help="skip the first N images of the split")
     a = ap.parse_args()
-    rows = [r for r in csv.DictReader(open(DATA / "index.csv")) if r["split_used_here"] == a.split]
+    rows = [r for r in csv.DictReader(open(DATA / "index.csv")) if r["split_used_here"] == a.split][a.skip:]
     for row in rows:
         img = DATA / "images" / row["image"]
         truth = np.loadtxt(DATA / row["truth"], delimiter=",", skiprows=1).reshape(-1, 2)

@@ -15,7 +15,8 @@
 //! 4. the 10 Å low-pass of (v − o)/g is the background in electrons per
 //!    pixel; vacuum where it is under 15 % of its median; elsewhere the
 //!    carbon thickness t = (n/(D A) − σ_C s) / (σ_C ρ) (s: one sheet's atoms
-//!    per Å², ρ: 0.1003 atoms/Å³ at 2.0 g/cm³), the twin's support map;
+//!    per Å², ρ: 0.1003 atoms/Å³ at 2.0 g/cm³), the twin's support map
+//!    (at most 100 nm, sacsim's thickest support);
 //! 5. a sample on that map with as many single-metal sites as atoms were
 //!    detected, imaged depth-resolved (focused at the metals' median height)
 //!    with dose D, gain g and offset o.
@@ -25,7 +26,7 @@ pub mod measure;
 use crate::analysis::detect::{DetectConfig, detect};
 use crate::config::ImagingConfig;
 use crate::error::{Error, Result};
-use crate::model::sample::shape::Profile;
+use crate::model::sample::shape::{MAX_THICKNESS_NM, Profile};
 use crate::model::sample::{
     CARBON_ATOMS_PER_A3_PER_G_CM3, Sample, SampleSpec, Support, SupportShape, build_sample_on,
     parse_mix,
@@ -270,7 +271,9 @@ fn build(frame: &ImageFrame, m: &Measured, dose: f64, c: &TwinConfig) -> Result<
                 0.0
             } else {
                 // At least a sheet's worth of carbon where it is not vacuum.
-                ((n / (dose * area) - sigma_c * sheet) / (sigma_c * rho)).max(1.0)
+                // (capped at sacsim's largest support, 100 nm).
+                ((n / (dose * area) - sigma_c * sheet) / (sigma_c * rho))
+                    .clamp(1.0, MAX_THICKNESS_NM * 10.0)
             };
             map.push(t);
         }
@@ -295,7 +298,7 @@ fn build(frame: &ImageFrame, m: &Measured, dose: f64, c: &TwinConfig) -> Result<
         mix: parse_mix(&format!("{}-n4:1", c.metal.symbol().to_lowercase()))?,
         support: Support::Amorphous {
             shape: SupportShape::Slab {
-                thickness_nm: thickness_nm[0].max(0.1),
+                thickness_nm: thickness_nm[0].clamp(0.1, MAX_THICKNESS_NM),
             },
             density_g_cm3: SUPPORT_DENSITY,
         },
