@@ -27,6 +27,10 @@ pub struct Args {
     /// HAADF detector inner,outer angles (mrad).
     #[arg(long, value_name = "IN,OUT", default_value_t = ImagingConfig::default().detector_mrad)]
     detector: Pair<f64>,
+    /// The detector's zero level in the image's units (from a dark frame
+    /// or a vacuum region), when known [default: fitted from the noise].
+    #[arg(long, value_name = "ADC", allow_hyphen_values = true)]
+    offset: Option<f64>,
     /// Seed of the twin's sample and noise.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -72,6 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         metal,
         imaging,
         seed: args.seed,
+        offset: args.offset,
     };
     let t = twin(&placed.raster.data, &placed.frame, &config)?;
     let mut files = sacsim::output::simulate::write_simulation(

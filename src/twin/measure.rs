@@ -122,7 +122,25 @@ fn line(points: &[(f64, f64)]) -> (f64, f64) {
 /// Fit the noise law from 16 x 16 px blocks: a least-squares line of
 /// variance on mean, refitted without the blocks more than 3 robust σ
 /// off it (atoms, edges). `band`: the probe's band limit 2α/λ (1/Å).
-pub fn noise_law(data: &[f32], shape: [usize; 2], pixel: [f64; 2], band: f64) -> Result<NoiseLaw> {
+/// With a known `offset` (a dark frame, a vacuum level) only the gain is
+/// fitted: var = g (mean − offset) through that point.
+pub fn noise_law(
+    data: &[f32],
+    shape: [usize; 2],
+    pixel: [f64; 2],
+    band: f64,
+    offset: Option<f64>,
+) -> Result<NoiseLaw> {
+    let fit_line = |pts: &[(f64, f64)]| match offset {
+        None => line(pts),
+        Some(o) => {
+            let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(a, b), (m, v)| {
+                (a + (m - o) * v, b + (m - o) * (m - o))
+            });
+            let g = sxy / sxx.max(f64::MIN_POSITIVE);
+            (g, -g * o)
+        }
+    };
     let hp = beyond_band(data, shape, pixel, band);
     let mut pts = blocks(data, shape, hp.as_ref());
     if pts.len() < 8 {
@@ -131,7 +149,7 @@ pub fn noise_law(data: &[f32], shape: [usize; 2], pixel: [f64; 2], band: f64) ->
             "too small to measure its noise (at least 8 blocks of 16 x 16 px)",
         ));
     }
-    let mut fit = line(&pts);
+    let mut fit = fit_line(&pts);
     for _ in 0..2 {
         let mut dev: Vec<f64> = pts
             .iter()
@@ -140,7 +158,7 @@ pub fn noise_law(data: &[f32], shape: [usize; 2], pixel: [f64; 2], band: f64) ->
         dev.sort_by(f64::total_cmp);
         let mad = dev[dev.len() / 2] * 1.4826;
         pts.retain(|(x, y)| (y - fit.0 * x - fit.1).abs() <= 3.0 * mad);
-        fit = line(&pts);
+        fit = fit_line(&pts);
     }
     let (gain, c) = fit;
     let mut means: Vec<f64> = pts.iter().map(|(m, _)| m.abs()).collect();
@@ -267,8 +285,13 @@ mod tests {
                 (40.0 * n + 1000.0) as f32
             })
             .collect();
-        let law = noise_law(&data, [nx, ny], [0.1, 0.1], 1.44).unwrap();
+        let law = noise_law(&data, [nx, ny], [0.1, 0.1], 1.44, None).unwrap();
         assert!((law.gain / 40.0 - 1.0).abs() < 0.05, "{law:?}");
         assert!((law.offset - 1000.0).abs() < 40.0, "{law:?}");
+        let known = noise_law(&data, [nx, ny], [0.1, 0.1], 1.44, Some(1000.0)).unwrap();
+        assert!(
+            (known.gain / 40.0 - 1.0).abs() < 0.03 && (known.offset - 1000.0).abs() < 1e-6,
+            "{known:?}"
+        );
     }
 }

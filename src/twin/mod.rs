@@ -59,6 +59,8 @@ pub struct TwinConfig {
     pub imaging: ImagingConfig,
     /// Seed of the sample and the noise.
     pub seed: u64,
+    /// The detector's zero level (ADC), when known; else fitted.
+    pub offset: Option<f64>,
 }
 
 /// What was measured on the real image and chosen for the twin.
@@ -133,7 +135,7 @@ pub fn twin(data: &[f32], frame: &ImageFrame, c: &TwinConfig) -> Result<Twin> {
     let optics = c.imaging.imaging()?;
     let band = 2.0 * optics.probe.convergence_mrad * 1e-3
         / crate::stem::optics::wavelength(optics.probe.kv);
-    let noise = noise_law(data, shape, frame.pixel, band)?;
+    let noise = noise_law(data, shape, frame.pixel, band, c.offset)?;
     let smoothing = crate::stem::optics::diffraction_limited_sigma(
         optics.probe.kv,
         optics.probe.convergence_mrad,
