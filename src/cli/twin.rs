@@ -31,6 +31,10 @@ pub struct Args {
     /// or a vacuum region), when known [default: fitted from the noise].
     #[arg(long, value_name = "ADC", allow_hyphen_values = true)]
     offset: Option<f64>,
+    /// Rms height variation (Å) of the face the metals sit on [default: the
+    /// depth of field λ/α², 46 Å at 80 kV / 30 mrad; 0: flat].
+    #[arg(long, value_name = "Å")]
+    roughness: Option<f64>,
     /// Seed of the twin's sample and noise.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -77,6 +81,7 @@ pub fn run(args: Args) -> Result<()> {
         imaging,
         seed: args.seed,
         offset: args.offset,
+        roughness: args.roughness,
     };
     let t = twin(&placed.raster.data, &placed.frame, &config)?;
     let mut files = sacsim::output::simulate::write_simulation(

@@ -224,8 +224,9 @@ enum Kind {
     Wedge(f64, f64),
     Rod(f64),
     Field(Grid),
-    /// A measured thickness map: no carbon and no sheets where it is 0.
-    Map(Grid),
+    /// A measured thickness map: no carbon and no sheets where it is 0;
+    /// optionally a (non-negative) lift of each column's top face.
+    Map(Grid, Option<Grid>),
 }
 
 /// A periodic thickness map (Å), bilinearly interpolated.
@@ -285,8 +286,41 @@ impl Profile {
     pub fn from_map(values: Vec<f64>, n: [usize; 2], b: [f64; 2]) -> Profile {
         assert_eq!(values.len(), n[0] * n[1], "map size");
         Profile {
-            kind: Kind::Map(Grid { n, values }),
+            kind: Kind::Map(Grid { n, values }, None),
             box_angstrom: b,
+        }
+    }
+
+    /// A map whose top face is rough: each column lifted by a smooth random
+    /// field of `rms` Å and correlation length `corr` Å (shifted to lifts
+    /// ≥ 0), so that metals on it sit at different heights and foci. Other
+    /// shapes are returned as they are.
+    pub fn with_roughness(self, rms: f64, corr: f64, rng: &mut ChaCha8Rng) -> Profile {
+        match self.kind {
+            Kind::Map(g, _) if rms > 0.0 => {
+                let mut lift = random_field(self.box_angstrom, 0.0, rms, corr, rng);
+                let lo = lift.values.iter().copied().fold(f64::MAX, f64::min);
+                lift.values.iter_mut().for_each(|v| *v -= lo);
+                Profile {
+                    kind: Kind::Map(g, Some(lift)),
+                    box_angstrom: self.box_angstrom,
+                }
+            }
+            kind => Profile {
+                kind,
+                box_angstrom: self.box_angstrom,
+            },
+        }
+    }
+
+    /// A map's flat top (its thickest column) and the lift at (x, y) (Å).
+    fn map_top(&self, x: f64, y: f64) -> (f64, f64) {
+        match &self.kind {
+            Kind::Map(g, lift) => (
+                g.values.iter().copied().fold(0.0, f64::max),
+                lift.as_ref().map_or(0.0, |l| l.at(x, y, self.box_angstrom)),
+            ),
+            _ => (0.0, 0.0),
         }
     }
 
@@ -297,7 +331,7 @@ impl Profile {
             Kind::Slab(t) => *t,
             Kind::Wedge(t0, t1) => t0 + (t1 - t0) * (x / b[0]).rem_euclid(1.0),
             Kind::Rod(_) => unreachable!("the rod has no flat bottom"),
-            Kind::Field(g) | Kind::Map(g) => g.at(x, y, b).max(0.0),
+            Kind::Field(g) | Kind::Map(g, _) => g.at(x, y, b).max(0.0),
         }
     }
 
@@ -322,9 +356,9 @@ impl Profile {
                     (zc - s, zc + s)
                 })
             }
-            Kind::Map(_) => {
-                let (top, t) = (self.max_height(), self.thickness(x, y));
-                (t > 0.0).then_some((top - t, top))
+            Kind::Map(..) => {
+                let ((top, lift), t) = (self.map_top(x, y), self.thickness(x, y));
+                (t > 0.0).then_some((top + lift - t, top + lift))
             }
             _ => {
                 let t = self.thickness(x, y);
@@ -344,12 +378,12 @@ impl Profile {
                     if top { zc + s } else { zc - s }
                 })
             }
-            Kind::Map(_) => {
-                let (hi, t) = (self.max_height(), self.thickness(x, y));
+            Kind::Map(..) => {
+                let ((hi, lift), t) = (self.map_top(x, y), self.thickness(x, y));
                 (t > 0.0).then_some(if top {
-                    hi + INTERLAYER
+                    hi + lift + INTERLAYER
                 } else {
-                    hi - t - INTERLAYER
+                    hi + lift - t - INTERLAYER
                 })
             }
             _ if top => Some(self.thickness(x, y) + INTERLAYER),
@@ -363,7 +397,7 @@ impl Profile {
     /// elsewhere 1.
     pub fn site_weight(&self, x: f64, y: f64) -> f64 {
         match &self.kind {
-            Kind::Map(_) => self.thickness(x, y) / self.max_height().max(1e-9),
+            Kind::Map(..) => self.thickness(x, y) / self.map_top(x, y).0.max(1e-9),
             _ => 1.0,
         }
     }
@@ -374,7 +408,13 @@ impl Profile {
             Kind::Slab(t) => *t,
             Kind::Wedge(t0, t1) => t0.max(*t1),
             Kind::Rod(r) => 2.0 * (r - INTERLAYER),
-            Kind::Field(g) | Kind::Map(g) => g.values.iter().copied().fold(0.0, f64::max),
+            Kind::Field(g) => g.values.iter().copied().fold(0.0, f64::max),
+            Kind::Map(g, lift) => {
+                let top = g.values.iter().copied().fold(0.0, f64::max);
+                top + lift
+                    .as_ref()
+                    .map_or(0.0, |l| l.values.iter().copied().fold(0.0, f64::max))
+            }
         }
     }
 
@@ -393,7 +433,7 @@ impl Profile {
                     2.0 * (h * (inner * inner - h * h).sqrt() + inner * inner * (h / inner).asin());
                 area * by
             }
-            Kind::Field(g) | Kind::Map(g) => {
+            Kind::Field(g) | Kind::Map(g, _) => {
                 g.values.iter().map(|v| v.max(0.0)).sum::<f64>() / g.values.len() as f64 * bx * by
             }
         }
@@ -403,7 +443,7 @@ impl Profile {
     pub fn sheet_fraction(&self) -> f64 {
         match &self.kind {
             Kind::Rod(r) => (2.0 * r / self.box_angstrom[0]).min(1.0),
-            Kind::Map(g) => {
+            Kind::Map(g, _) => {
                 g.values.iter().filter(|v| **v > 0.0).count() as f64 / g.values.len() as f64
             }
             _ => 1.0,
