@@ -84,6 +84,13 @@ pub fn run(args: Args) -> Result<()> {
         roughness: args.roughness,
     };
     let t = twin(&placed.raster.data, &placed.frame, &config)?;
+    let lowest = placed.raster.data.iter().copied().fold(f32::MAX, f32::min) as f64;
+    if args.offset.is_none() && t.estimate.noise.offset < lowest.min(0.0) {
+        eprintln!(
+            "sacsim: warning: the fitted zero level {:.4e} lies below every pixel ({lowest:.4e}): the image has no thin or vacuum area to pin it; give --offset if the detector's is known",
+            t.estimate.noise.offset
+        );
+    }
     let mut files = sacsim::output::simulate::write_simulation(
         &args.output,
         &placed.path,
