@@ -84,4 +84,5 @@ def main():
     print(f"absolute level: sacsim mean / abTEM mean = {ours.mean() / theirs.mean():.3f}")
 
 
-main()
+if __name__ == "__main__":
+    main()

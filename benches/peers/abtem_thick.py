@@ -20,15 +20,15 @@ target/abtem-thick/ and reused unless --rerun-abtem.
 import argparse
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from abtem_reference import ensure_abtem  # the pinned abTEM in .venv-abtem
+
 ROOT = Path(__file__).resolve().parents[2]
 SACSIM = ROOT / "target/release/sacsim"
-VENV = ROOT / ".venv-abtem"
 CACHE = ROOT / "target/abtem-thick"
 STEP = 0.2
 
@@ -76,14 +76,6 @@ json.dump(dict(abtem=abtem.__version__, gpts=list(gpts), slices=len(potential),
 
 def run(cmd):
     subprocess.run([str(c) for c in cmd], check=True, stdout=subprocess.DEVNULL)
-
-
-def ensure_abtem():
-    py = VENV / "bin/python"
-    if not py.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "abtem==1.0.11"], check=True)
-    return py
 
 
 def peaks(img, metals, box):

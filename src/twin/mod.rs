@@ -175,15 +175,15 @@ pub fn twin(data: &[f32], frame: &ImageFrame, c: &TwinConfig) -> Result<Twin> {
     }
     // Source size by the contrast/integral ratio, then the dose.
     let want = contrast / integral;
-    let mut best = (f64::MAX, 0.0, unit_atom(c, px, 0.0)?);
+    let mut best: Option<(f64, f64, AtomSignal)> = None;
     for s in SOURCE_SIZES {
         let u = unit_atom(c, px, s)?;
         let miss = (u.contrast / u.integral / want).ln().abs();
-        if miss < best.0 {
-            best = (miss, s, u);
+        if best.as_ref().is_none_or(|b| miss < b.0) {
+            best = Some((miss, s, u));
         }
     }
-    let (_, source, unit) = best;
+    let (_, source, unit) = best.expect("SOURCE_SIZES is not empty");
     // The dose from the integral per unit dose; then once more from the
     // twin itself, so that its detected atoms (selected by the same
     // detector, at the same noise) carry the real median integral.
