@@ -116,6 +116,112 @@ impl Fft2 {
     }
 }
 
+/// A planned 2D complex FFT for an nx x ny grid, for wave functions.
+/// Real space is row-major (`[iy * nx + ix]`); the spectrum is kept
+/// transposed (`[kx * ny + ky]`, the layout the column transforms leave),
+/// so a forward-inverse pair needs no transpose back. Forward e^{-2πi k·r},
+/// no scaling in either direction (inverse(forward(x)) = nx·ny·x).
+pub struct ComplexFft2 {
+    nx: usize,
+    ny: usize,
+    row_fwd: Arc<dyn Fft<f32>>,
+    row_inv: Arc<dyn Fft<f32>>,
+    col_fwd: Arc<dyn Fft<f32>>,
+    col_inv: Arc<dyn Fft<f32>>,
+}
+
+/// Buffers one thread reuses across [`ComplexFft2`] transforms.
+#[derive(Default)]
+pub struct FftScratch {
+    transposed: Vec<Complex<f32>>,
+    fft: Vec<Complex<f32>>,
+}
+
+impl ComplexFft2 {
+    /// Plan transforms for an nx x ny grid.
+    pub fn new(nx: usize, ny: usize) -> ComplexFft2 {
+        let mut p = FftPlanner::<f32>::new();
+        ComplexFft2 {
+            nx,
+            ny,
+            row_fwd: p.plan_fft_forward(nx),
+            row_inv: p.plan_fft_inverse(nx),
+            col_fwd: p.plan_fft_forward(ny),
+            col_inv: p.plan_fft_inverse(ny),
+        }
+    }
+
+    /// Grid size (nx, ny).
+    pub fn shape(&self) -> [usize; 2] {
+        [self.nx, self.ny]
+    }
+
+    /// Real space (row-major) to the transposed spectrum, in place, on
+    /// this thread.
+    pub fn forward(&self, data: &mut Vec<Complex<f32>>, s: &mut FftScratch) {
+        let (nx, ny) = (self.nx, self.ny);
+        Self::batch(&*self.row_fwd, data, &mut s.fft);
+        transpose_into(data, &mut s.transposed, ny, nx);
+        Self::batch(&*self.col_fwd, &mut s.transposed, &mut s.fft);
+        std::mem::swap(data, &mut s.transposed);
+    }
+
+    /// Transposed spectrum back to real space (row-major), in place, on
+    /// this thread; not scaled.
+    pub fn inverse(&self, data: &mut Vec<Complex<f32>>, s: &mut FftScratch) {
+        let (nx, ny) = (self.nx, self.ny);
+        Self::batch(&*self.col_inv, data, &mut s.fft);
+        transpose_into(data, &mut s.transposed, nx, ny);
+        Self::batch(&*self.row_inv, &mut s.transposed, &mut s.fft);
+        std::mem::swap(data, &mut s.transposed);
+    }
+
+    /// [`ComplexFft2::forward`] with rows and columns spread over threads
+    /// (large grids, one transform at a time).
+    pub fn forward_parallel(&self, data: &mut Vec<Complex<f32>>) {
+        let (nx, ny) = (self.nx, self.ny);
+        Self::par_batch(&self.row_fwd, data, nx);
+        *data = transpose(data, ny, nx);
+        Self::par_batch(&self.col_fwd, data, ny);
+    }
+
+    /// [`ComplexFft2::inverse`] spread over threads; not scaled.
+    pub fn inverse_parallel(&self, data: &mut Vec<Complex<f32>>) {
+        let (nx, ny) = (self.nx, self.ny);
+        Self::par_batch(&self.col_inv, data, ny);
+        *data = transpose(data, nx, ny);
+        Self::par_batch(&self.row_inv, data, nx);
+    }
+
+    fn batch(fft: &dyn Fft<f32>, data: &mut [Complex<f32>], scratch: &mut Vec<Complex<f32>>) {
+        scratch.resize(fft.get_inplace_scratch_len(), Complex::default());
+        fft.process_with_scratch(data, scratch);
+    }
+
+    fn par_batch(fft: &Arc<dyn Fft<f32>>, data: &mut [Complex<f32>], n: usize) {
+        data.par_chunks_mut(n).for_each_init(
+            || vec![Complex::default(); fft.get_inplace_scratch_len()],
+            |scratch, row| fft.process_with_scratch(row, scratch),
+        );
+    }
+}
+
+/// Transpose a rows x cols matrix (row-major) into `out` (cols x rows), in
+/// 16 x 16 blocks, on this thread.
+fn transpose_into(data: &[Complex<f32>], out: &mut Vec<Complex<f32>>, rows: usize, cols: usize) {
+    const B: usize = 16;
+    out.resize(rows * cols, Complex::default());
+    for r0 in (0..rows).step_by(B) {
+        for c0 in (0..cols).step_by(B) {
+            for r in r0..(r0 + B).min(rows) {
+                for c in c0..(c0 + B).min(cols) {
+                    out[c * rows + r] = data[r * cols + c];
+                }
+            }
+        }
+    }
+}
+
 /// Transpose a rows x cols matrix (row-major) into cols x rows.
 fn transpose(data: &[Complex<f32>], rows: usize, cols: usize) -> Vec<Complex<f32>> {
     let mut out = vec![Complex::default(); rows * cols];
@@ -179,6 +285,29 @@ mod tests {
             }
             let back = fft.inverse(spec);
             assert!(back.iter().zip(&data).all(|(a, b)| (a - b).abs() < 1e-5));
+        }
+    }
+    #[test]
+    fn the_complex_transform_matches_the_real_one_and_inverts() {
+        let (nx, ny) = (12, 10);
+        let data: Vec<f32> = (0..nx * ny).map(|i| ((i * 31) % 17) as f32 - 8.0).collect();
+        let real = Fft2::new(nx, ny).forward(data.clone());
+        let c = ComplexFft2::new(nx, ny);
+        let mut wave: Vec<Complex<f32>> = data.iter().map(|&v| Complex::new(v, 0.0)).collect();
+        let mut s = FftScratch::default();
+        c.forward(&mut wave, &mut s);
+        let mut par: Vec<Complex<f32>> = data.iter().map(|&v| Complex::new(v, 0.0)).collect();
+        c.forward_parallel(&mut par);
+        for kx in 0..=nx / 2 {
+            for ky in 0..ny {
+                let (a, b) = (wave[kx * ny + ky], real[kx * ny + ky]);
+                assert!((a - b).norm() < 1e-3, "({kx},{ky}) {a} vs {b}");
+                assert_eq!(a, par[kx * ny + ky]);
+            }
+        }
+        c.inverse(&mut wave, &mut s);
+        for (w, d) in wave.iter().zip(&data) {
+            assert!((w.re / (nx * ny) as f32 - d).abs() < 1e-4 && w.im.abs() < 1e-3);
         }
     }
 }

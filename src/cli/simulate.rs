@@ -29,7 +29,9 @@ pub fn run(args: Args) -> Result<()> {
     let imaging = args.imaging.imaging()?;
     args.acquisition.validate()?;
     let structure = sacsim::io::read_structure(&args.structure)?;
-    let sim = sacsim::stem::acquire_image(
+    let model = args.imaging.image_model(args.acquisition.seed)?;
+    let sim = sacsim::stem::acquire_with(
+        &*model,
         &structure,
         &imaging,
         &args.imaging.scan(),

@@ -7,8 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::stem::ImageModel;
 use crate::stem::incoherent::{DEFAULT_THERMAL_RMS, Imaging, Scan};
+use crate::stem::multislice::{DEFAULT_SLICE_THICKNESS, Multislice};
 use crate::stem::optics::Aberrations;
+use crate::stem::parametrization::Parametrization;
 use crate::stem::probe::Probe;
 use crate::stem::scattering::{CrossSectionModel, Detector};
 use crate::values::{Dims, Pair, Rect};
@@ -64,9 +67,28 @@ pub struct ImagingConfig {
     /// Thermal rms displacement per axis (Å).
     #[arg(long = "thermal", value_name = "Å", default_value_t = ImagingConfig::default().thermal_angstrom)]
     pub thermal_angstrom: f64,
-    /// Cross sections: phase-object, born, or zn[:N] (Z^N, N = 1.7).
+    /// Image model: the incoherent model with its cross sections
+    /// (phase-object, born, or zn[:N], Z^N with N = 1.7), or multislice.
     #[arg(long = "model", value_name = "MODEL", default_value_t = ImagingConfig::default().model)]
-    pub model: CrossSectionModel,
+    pub model: ModelChoice,
+    /// Multislice: slice thickness (Å).
+    #[arg(long = "slice-thickness", value_name = "Å", default_value_t = ImagingConfig::default().slice_thickness_angstrom)]
+    pub slice_thickness_angstrom: f64,
+    /// Multislice: frozen-phonon configurations (0: static lattice); the
+    /// displacements have the --thermal rms per axis.
+    #[arg(long = "frozen-phonons", value_name = "N", default_value_t = ImagingConfig::default().frozen_phonons)]
+    pub frozen_phonons: usize,
+    /// Multislice: potential grid spacing (Å) [default: anti-aliasing
+    /// cutoff 25 % beyond the detector's outer angle].
+    #[arg(long = "potential-sampling", value_name = "Å")]
+    pub potential_sampling_angstrom: Option<f64>,
+    /// Multislice: probe window width (Å) [default: twice the Airy 99 %
+    /// radius plus the defocus blur; the whole cell when nearly as large].
+    #[arg(long = "probe-window", value_name = "Å")]
+    pub probe_window_angstrom: Option<f64>,
+    /// Multislice: scattering factors, kirkland or lobato.
+    #[arg(long = "parametrization", value_name = "NAME", default_value_t = ImagingConfig::default().parametrization)]
+    pub parametrization: Parametrization,
     /// Accept a detector reaching into the bright field.
     #[arg(long = "bright-field")]
     pub bright_field: bool,
@@ -82,6 +104,43 @@ pub struct ImagingConfig {
     #[arg(long = "focus", value_name = "Å", allow_hyphen_values = true)]
     pub focus_angstrom: Option<f64>,
 }
+
+/// How the image is computed: `phase-object`, `born`, `zn[:N]` (the
+/// incoherent model and its cross sections) or `multislice`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModelChoice {
+    /// The incoherent model with these cross sections.
+    Incoherent(CrossSectionModel),
+    /// The multislice engine.
+    Multislice,
+}
+
+impl std::str::FromStr for ModelChoice {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> Result<ModelChoice> {
+        if s.trim().eq_ignore_ascii_case("multislice") {
+            return Ok(ModelChoice::Multislice);
+        }
+        s.parse()
+            .map(ModelChoice::Incoherent)
+            .map_err(|_| crate::error::Error::UnknownName {
+                kind: "image model",
+                name: s.to_string(),
+                valid: "phase-object, born, zn, zn:N (incoherent), multislice".into(),
+            })
+    }
+}
+
+impl std::fmt::Display for ModelChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelChoice::Incoherent(m) => m.fmt(f),
+            ModelChoice::Multislice => f.write_str("multislice"),
+        }
+    }
+}
+
+crate::values::serde_as_text!(ModelChoice);
 
 /// Whether atoms are imaged at the defocus of their depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +194,12 @@ impl Default for ImagingConfig {
             focal_spread_angstrom: 0.0,
             source_size_angstrom: 0.0,
             thermal_angstrom: DEFAULT_THERMAL_RMS,
-            model: CrossSectionModel::PhaseObject,
+            model: ModelChoice::Incoherent(CrossSectionModel::PhaseObject),
+            slice_thickness_angstrom: DEFAULT_SLICE_THICKNESS,
+            frozen_phonons: 0,
+            potential_sampling_angstrom: None,
+            probe_window_angstrom: None,
+            parametrization: Parametrization::Kirkland,
             bright_field: false,
             all_atoms: false,
             depth: DepthMode::On,
@@ -165,7 +229,10 @@ impl ImagingConfig {
                 inner_mrad: self.detector_mrad.0[0],
                 outer_mrad: self.detector_mrad.0[1],
             },
-            model: self.model,
+            model: match self.model {
+                ModelChoice::Incoherent(m) => m,
+                ModelChoice::Multislice => CrossSectionModel::PhaseObject,
+            },
             thermal_rms: self.thermal_angstrom,
             allow_bright_field: self.bright_field,
             depth_resolved: self.depth == DepthMode::On,
@@ -173,6 +240,28 @@ impl ImagingConfig {
         };
         imaging.validate()?;
         Ok(imaging)
+    }
+
+    /// The image model: incoherent, or multislice with these settings
+    /// (`seed` drives the frozen phonons). Validated.
+    pub fn image_model(&self, seed: u64) -> Result<Box<dyn ImageModel>> {
+        Ok(match self.model {
+            ModelChoice::Incoherent(_) => Box::new(crate::stem::Incoherent),
+            ModelChoice::Multislice => {
+                let ms = Multislice {
+                    slice_thickness: self.slice_thickness_angstrom,
+                    frozen_phonons: self.frozen_phonons,
+                    seed,
+                    sampling: self.potential_sampling_angstrom,
+                    probe_window: self.probe_window_angstrom,
+                    parametrization: self.parametrization,
+                    potential_oversample: None,
+                    progress: true,
+                };
+                ms.validate(&self.imaging()?)?;
+                Box::new(ms)
+            }
+        })
     }
 
     /// The scan: pixel size, optional shape and window.

@@ -21,7 +21,7 @@ mod sample;
 pub use crate::analysis::detect::DetectConfig;
 pub use crate::analysis::pairstats::AnalyzeConfig;
 pub use crate::stem::noise::Acquisition as AcquisitionConfig;
-pub use imaging::{DepthMode, ImagingConfig};
+pub use imaging::{DepthMode, ImagingConfig, ModelChoice};
 pub use sample::SampleConfig;
 
 #[cfg(test)]

@@ -538,7 +538,7 @@ pub fn simulate(structure: &Structure, imaging: &Imaging, scan: &Scan) -> Result
 }
 
 /// In-plane lattice translations whose atom images can land on the grid.
-fn image_translations(
+pub(crate) fn image_translations(
     structure: &Structure,
     origin: [f64; 2],
     size: [f64; 2],

@@ -3,8 +3,10 @@
 
 pub mod depth;
 pub mod incoherent;
+pub mod multislice;
 pub mod noise;
 pub mod optics;
+pub mod parametrization;
 pub mod probe;
 pub mod scan;
 pub mod scattering;

@@ -145,6 +145,26 @@ impl Probe {
         2.0 * self.k_aperture()
     }
 
+    /// The focal spread as quadrature: (C1 shift Å, weight) pairs, 7-point
+    /// Gauss-Hermite over a Gaussian of σ = `focal_spread` (weights sum
+    /// to 1); one node of weight 1 without a spread.
+    pub fn focal_nodes(&self) -> Vec<(f64, f64)> {
+        if self.focal_spread > 0.0 {
+            GH_NODES
+                .iter()
+                .zip(GH_WEIGHTS)
+                .map(|(x, w)| {
+                    (
+                        std::f64::consts::SQRT_2 * self.focal_spread * x,
+                        w / std::f64::consts::PI.sqrt(),
+                    )
+                })
+                .collect()
+        } else {
+            vec![(0.0, 1.0)]
+        }
+    }
+
     /// Probe intensity on an nx x ny grid of spacings hx, hy (Å), centred
     /// on grid point (0, 0) with periodic wrap, normalised to sum 1,
     /// averaged over the focal spread. Row-major `[iy * nx + ix]`.
@@ -161,20 +181,7 @@ impl Probe {
                 (i as f64 - n as f64) / (n as f64 * h)
             }
         };
-        let (nodes, weights): (Vec<f64>, Vec<f64>) = if self.focal_spread > 0.0 {
-            (
-                GH_NODES
-                    .iter()
-                    .map(|x| std::f64::consts::SQRT_2 * self.focal_spread * x)
-                    .collect(),
-                GH_WEIGHTS
-                    .iter()
-                    .map(|w| w / std::f64::consts::PI.sqrt())
-                    .collect(),
-            )
-        } else {
-            (vec![0.0], vec![1.0])
-        };
+        let (nodes, weights): (Vec<f64>, Vec<f64>) = self.focal_nodes().into_iter().unzip();
         let mut total = vec![0.0f64; nx * ny];
         for (dc1, w) in nodes.iter().zip(&weights) {
             let ab = Aberrations {
