@@ -246,6 +246,59 @@ pub fn cross_section(
             .sum::<f64>()
 }
 
+/// Phase-object cross section (Å²) seen through the probe aperture: each
+/// plane wave q of the convergent probe (|q| ≤ α) scatters into the
+/// annulus shifted by −q, so the effective detector is the annulus
+/// averaged over the aperture disc, D(θ) = |disc(α, at θ) ∩ annulus| /
+/// (πα²) (circle-intersection areas). σ = 2π ∫ θ |f(θ/λ)|² D(θ) dθ. For
+/// an isolated atom this is what a multislice image integrates to; the
+/// plain annulus ([`cross_section`]) is 10-15 % lower at 80-200 mrad and
+/// 30 mrad, because |f|² falls steeply across the inner edge.
+pub fn cross_section_through_aperture(
+    element: Element,
+    kv: f64,
+    detector: Detector,
+    convergence_mrad: f64,
+) -> f64 {
+    let lambda = wavelength(kv);
+    let a = convergence_mrad * 1e-3;
+    let (t_in, t_out) = (detector.inner_mrad * 1e-3, detector.outer_mrad * 1e-3);
+    let (t0, t1) = ((t_in - a).max(0.0), t_out + a);
+    let n = 8 * N_THETA + 1;
+    let h = (t1 - t0) / (n - 1) as f64;
+    let thetas: Vec<f64> = (0..n).map(|i| t0 + i as f64 * h).collect();
+    let ks: Vec<f64> = thetas.iter().map(|t| t / lambda).collect();
+    let f2 = phase_object_f2(element, kv, &ks);
+    let w = simpson(n, h);
+    let disc = std::f64::consts::PI * a * a;
+    2.0 * std::f64::consts::PI
+        * thetas
+            .iter()
+            .zip(&f2)
+            .zip(&w)
+            .map(|((&t, f), w)| {
+                let d = (lens(a, t_out, t) - lens(a, t_in, t)) / disc;
+                t * f * w * d
+            })
+            .sum::<f64>()
+}
+
+/// Area of the intersection of circles of radii r1, r2 whose centres are
+/// d apart.
+fn lens(r1: f64, r2: f64, d: f64) -> f64 {
+    use std::f64::consts::PI;
+    if d >= r1 + r2 {
+        return 0.0;
+    }
+    if d <= (r1 - r2).abs() {
+        return PI * r1.min(r2).powi(2);
+    }
+    let c1 = ((d * d + r1 * r1 - r2 * r2) / (2.0 * d * r1)).clamp(-1.0, 1.0);
+    let c2 = ((d * d + r2 * r2 - r1 * r1) / (2.0 * d * r2)).clamp(-1.0, 1.0);
+    let k = (-d + r1 + r2) * (d + r1 - r2) * (d - r1 + r2) * (d + r1 + r2);
+    r1 * r1 * c1.acos() + r2 * r2 * c2.acos() - 0.5 * k.max(0.0).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ mod hostile;
 mod interop;
 mod io;
 mod microscope;
+mod multislice;
 mod run;
 mod sample;
 mod shapes;

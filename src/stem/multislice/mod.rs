@@ -310,3 +310,6 @@ fn progress_bar(on: bool, len: u64) -> Option<indicatif::ProgressBar> {
         b
     })
 }
+
+#[cfg(test)]
+mod tests;
