@@ -3,8 +3,10 @@
 Runs abTEM 1.0.11's multislice (tests/data/abtem-80kv/run_abtem.py: Co and
 Mn in a 2.95 x 2.98 nm graphene cell, 80 kV, 30 mrad, 80-200 mrad, 672 x 672
 potential grid, 148 x 150 scan) and `sacsim simulate` on the same structure
-and settings, each as a whole process, then prints the speed ratio and the
-agreement (Pearson r, Co/C, Mn/C, Co/Mn peak ratios).
+and settings (the incoherent model, and `--model multislice` with Kirkland
+and with abTEM's Lobato scattering factors), each as a whole process, then
+prints the speed ratios and the agreement (Pearson r, Co/C, Mn/C, Co/Mn
+peak ratios, mean level).
 
     cargo build --release
     python3 benches/peers/abtem_reference.py        # installs abTEM into .venv-abtem if needed
@@ -63,25 +65,39 @@ def ratios(img, structure_xyz, step):
 def main():
     py = ensure_abtem()
     meta = json.loads((DATA / "meta.json").read_text())
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         t_abtem = timed([str(py), str(DATA / "run_abtem.py"), "--gpts", "672", "672", "--out", tmp])
         theirs = np.load(Path(tmp) / "haadf.npy")
-        t_ours = timed([
-            str(ROOT / "target/release/sacsim"), "simulate", str(DATA / "structure.xyz"),
-            "--kv", "80", "--alpha", "30", "--detector", "80,200", "--thermal", "0",
-            "--shape", f"{theirs.shape[0]}x{theirs.shape[1]}", "-o", f"{tmp}/sacsim",
-        ])
-        ours = np.load(Path(tmp) / "sacsim/image.npy").T  # sacsim [iy][ix] -> abTEM [ix][iy]
-    r = np.corrcoef(ours.ravel(), theirs.ravel())[0, 1]
+        shape = f"{theirs.shape[0]}x{theirs.shape[1]}"
+        for name, extra in [
+            ("sacsim incoherent", ["--thermal", "0"]),
+            ("sacsim multislice", ["--model", "multislice"]),
+            ("sacsim multislice lobato", ["--model", "multislice", "--parametrization", "lobato"]),
+        ]:
+            out = f"{tmp}/{len(rows)}"
+            t = timed([
+                str(ROOT / "target/release/sacsim"), "simulate", str(DATA / "structure.xyz"),
+                "--kv", "80", "--alpha", "30", "--detector", "80,200",
+                "--shape", shape, "-o", out, *extra,
+            ])
+            rows.append((name, t, np.load(Path(out) / "image.npy").T))  # [iy][ix] -> [ix][iy]
     step = meta["scan_step_A"]
-    a, b = ratios(ours, DATA / "structure.xyz", step), ratios(theirs, DATA / "structure.xyz", step)
-    print(f"abTEM 1.0.11 multislice   {t_abtem:8.1f} s  (whole process)")
-    print(f"sacsim simulate           {t_ours:8.3f} s  (whole process)")
-    print(f"speed ratio abTEM/sacsim  {t_abtem / t_ours:8.0f}x")
-    print(f"Pearson r                 {r:.5f}")
-    for name, x, y in zip(["Co/C", "Mn/C", "Co/Mn"], a, b):
-        print(f"{name:6s} sacsim {x:7.3f}  abTEM {y:7.3f}  ({100 * (x / y - 1):+.2f} %)")
-    print(f"absolute level: sacsim mean / abTEM mean = {ours.mean() / theirs.mean():.3f}")
+    b = ratios(theirs, DATA / "structure.xyz", step)
+    print(f"{'2 cores, whole process':26s} {'time s':>9s} {'abTEM/x':>8s} {'r':>8s} "
+          f"{'Co/C':>7s} {'Mn/C':>7s} {'Co/Mn':>7s} {'level':>6s}")
+    print(f"{'abTEM 1.0.11 multislice':26s} {t_abtem:9.1f} {1:8.0f} {1:8.5f} "
+          f"{b[0]:7.3f} {b[1]:7.3f} {b[2]:7.4f} {1:6.3f}")
+    for name, t, ours in rows:
+        a = ratios(ours, DATA / "structure.xyz", step)
+        r = np.corrcoef(ours.ravel(), theirs.ravel())[0, 1]
+        print(f"{name:26s} {t:9.2f} {t_abtem / t:8.1f} {r:8.5f} "
+              + " ".join(f"{x:7.3f}" if k < 2 else f"{x:7.4f}" for k, x in enumerate(a))
+              + f" {ours.mean() / theirs.mean():6.3f}")
+    print("ratio columns: sacsim vs abTEM in %: "
+          + "; ".join(f"{n}: " + ", ".join(f"{100 * (x / y - 1):+.2f}" for x, y in
+                                            zip(ratios(o, DATA / 'structure.xyz', step), b))
+                      for n, _, o in rows))
 
 
 if __name__ == "__main__":

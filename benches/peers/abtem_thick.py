@@ -7,8 +7,8 @@ HAADF 80-200 mrad, static lattice, probe focused on the entrance surface
 (the top sheet: sacsim's beam enters at the largest z; abTEM's at the
 smallest, so the structure is flipped in z for abTEM). abTEM 1.0.11 runs
 Lobato potentials, 2 Å slices, ~0.05 Å sampling, 0.2 Å scan over the whole
-periodic cell; sacsim simulates the same file with `--depth on` and
-`--depth off`. Prints peak over background for the four metals, the
+periodic cell; sacsim simulates the same file with `--depth on`,
+`--depth off` and `--model multislice` (Kirkland, and Lobato as abTEM). Prints peak over background for the four metals, the
 bottom/top signal ratio and Pearson r over the window.
 
     cargo build --release
@@ -128,14 +128,18 @@ def main():
 
     box = read(sample / "sample.xyz").cell.lengths()[:2]
     rows = [("abTEM 1.0.11 multislice", theirs, meta["wall_s"])]
-    for depth in ("on", "off"):
-        out = CACHE / f"sacsim-{args.seed}-{depth}"
+    for name, extra in [("sacsim --depth on", ["--depth", "on"]),
+                        ("sacsim --depth off", ["--depth", "off"]),
+                        ("sacsim multislice", ["--model", "multislice"]),
+                        ("sacsim multislice lobato", ["--model", "multislice",
+                                                      "--parametrization", "lobato"])]:
+        out = CACHE / f"sacsim-{args.seed}-{name.split()[-1]}-{len(rows)}"
         t0 = time.perf_counter()
         run([SACSIM, "simulate", sample / "sample.xyz", "--kv", "80", "--alpha", "30",
-             "--detector", "80,200", "--thermal", "0", "--depth", depth,
-             "--shape", f"{theirs.shape[0]}x{theirs.shape[1]}", "-o", out])
+             "--detector", "80,200", "--thermal", "0",
+             "--shape", f"{theirs.shape[0]}x{theirs.shape[1]}", "-o", out, *extra])
         ours = np.load(out / "image.npy").T  # [iy][ix] -> [ix][iy]
-        rows.append((f"sacsim --depth {depth}", ours, time.perf_counter() - t0))
+        rows.append((name, ours, time.perf_counter() - t0))
     labels = [f"{m['face']} {m['element']}" for m in metals]
     print(f"{'peak over background':28s}" + "".join(f"{lab:>11s}" for lab in labels)
           + f"{'bottom/top':>11s}{'Pearson r':>11s}{'time s':>9s}")

@@ -43,7 +43,7 @@ use crate::error::{Error, Result};
 use crate::io::raster::png16;
 use crate::io::write_atomic;
 use crate::model::sample::build_sample;
-use crate::stem::acquire_image;
+use crate::stem::acquire_with;
 use crate::stem::truth::truth_atoms;
 use crate::structure::Element;
 use crate::values::{Dims, Rect, Shard, angstrom_to_nm};
@@ -177,7 +177,9 @@ fn render(
         imaging.window_angstrom = Some(Rect([0.0, 0.0, field[0], field[1]]));
     }
     let built = build_sample(&sample.spec()?)?;
-    let sim = acquire_image(
+    let model = imaging.image_model(acquisition.seed)?;
+    let sim = acquire_with(
+        &*model,
         &built.structure,
         &imaging.imaging()?,
         &imaging.scan(),

@@ -27,7 +27,7 @@ use crate::model::{DEFAULT_FREE_SHELLS, ModelSpec, build_model};
 use crate::output::series::{SeriesSpec, write_series};
 use crate::output::{Provenance, analyze as out_analyze, detect as out_detect, write_model};
 use crate::output::{sample as out_sample, simulate as out_simulate};
-use crate::stem::acquire_image;
+use crate::stem::acquire_with;
 use crate::stem::truth::truth_atoms;
 use crate::structure::{Element, ImageFrame};
 use crate::structure::{Positions, Region};
@@ -114,7 +114,8 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
             seed,
             ..study.acquisition
         };
-        let sim = acquire_image(&sample.structure, &imaging, &scan, &acq)?;
+        let model = study.imaging.image_model(seed)?;
+        let sim = acquire_with(&*model, &sample.structure, &imaging, &scan, &acq)?;
         out_simulate::write_simulation(
             &dir.join("image"),
             &dir.join("sample"),

@@ -37,7 +37,7 @@ use crate::model::sample::{
 };
 use crate::stem::noise::Acquisition;
 use crate::stem::scan::Scan;
-use crate::stem::{Simulation, acquire_image};
+use crate::stem::{Simulation, acquire_with};
 use crate::structure::{Atom, Element, ImageFrame, Lattice, Structure};
 use crate::values::angstrom_to_nm;
 
@@ -356,7 +356,9 @@ fn build(frame: &ImageFrame, m: &Measured, dose: f64, c: &TwinConfig) -> Result<
         ..Acquisition::default()
     };
     acquisition.validate()?;
-    let simulation = acquire_image(
+    let model = imaging.image_model(acquisition.seed)?;
+    let simulation = acquire_with(
+        &*model,
         &sample.structure,
         &imaging.imaging()?,
         &imaging.scan(),
