@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cli::inspect::run(args),
         Command::Sample(args) => cli::sample::run(*args),
         Command::Simulate(args) => cli::simulate::run(*args),
+        Command::CompareModels(args) => cli::compare::run(*args),
         Command::Analyze(args) => cli::analyze::run(*args),
         Command::Detect(args) => cli::detect::run(*args),
         Command::Evaluate(args) => cli::evaluate::run(args),

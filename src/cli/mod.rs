@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod build;
+pub mod compare;
 pub mod convert;
 pub mod dataset;
 pub mod detect;
@@ -61,6 +62,9 @@ pub enum Command {
     Run(study::Args),
     /// Every model of a free-energy path: clean slabs, intermediates, gases.
     Series(series::Args),
+    /// The incoherent model against multislice on one structure: Pearson r
+    /// and each metal's signal in both.
+    CompareModels(Box<compare::Args>),
 }
 
 /// Print a command-line error on one line (`sacsim: ...`) and exit 2;

@@ -1,6 +1,7 @@
 //! HAADF-STEM imaging: probe optics, detector-integrated cross sections,
 //! the incoherent image model, noise and scan artefacts.
 
+pub mod compare;
 pub mod depth;
 pub mod incoherent;
 pub mod multislice;

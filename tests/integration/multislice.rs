@@ -235,3 +235,38 @@ fn multislice_refuses_a_grid_that_cuts_the_detector() {
     );
     let _ = sacsim_ok;
 }
+
+/// `compare-models` on the 80 kV reference: the two models agree in shape,
+/// the incoherent level is the 13 % deficit measured against abTEM, and
+/// both metals are listed on the entrance surface.
+#[test]
+fn compare_models_reports_the_incoherent_deficit_on_the_reference() {
+    let dir = tempdir();
+    let out = dir.path().join("cmp");
+    let s = root().join("tests/data/abtem-80kv/structure.xyz");
+    sacsim_ok(&[
+        "compare-models",
+        s.to_str().unwrap(),
+        "--shape",
+        "74x75",
+        "--thermal",
+        "0",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("comparison.json")).unwrap()).unwrap();
+    let c = &v["comparison"];
+    let r = c["pearson_r"].as_f64().unwrap();
+    let level = c["mean_level_ratio"].as_f64().unwrap();
+    assert!(r > 0.999, "r {r}");
+    assert!((level - 0.87).abs() < 0.02, "level {level}");
+    let metals = c["metals"].as_array().unwrap();
+    assert_eq!(metals.len(), 2);
+    for m in metals {
+        assert_eq!(m["depth_angstrom"].as_f64().unwrap(), 0.0);
+        let ratio = m["ratio"].as_f64().unwrap();
+        assert!((0.8..1.0).contains(&ratio), "{m}");
+    }
+    assert!(out.join("multislice.npy").exists() && out.join("incoherent.npy").exists());
+}
