@@ -36,12 +36,14 @@ ABTEM_SCRIPT = r"""
 import json, sys, time
 import numpy as np
 import abtem, ase.io
-src, out, step = sys.argv[1], sys.argv[2], float(sys.argv[3])
+src, out, step, lift = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 abtem.config.set({"device": "cpu", "fft": "fftw", "precision": "float32"})
 atoms = ase.io.read(src)
 z = atoms.positions[:, 2]
-# abTEM's beam enters at the smallest z: flip so sacsim's top face comes first.
-atoms.positions[:, 2] = z.max() - z + 2.0
+# abTEM's beam enters at the smallest z: flip so sacsim's top face comes
+# first, `lift` Å below the entrance (1 Å: the top sheet in the middle of
+# abTEM's first 2 Å slice, so both codes put every atom in the same slice).
+atoms.positions[:, 2] = z.max() - z + lift
 cell = atoms.cell.array.copy()
 cell[2, 2] = z.max() - z.min() + 4.0
 atoms.set_cell(cell)
@@ -99,6 +101,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rerun-abtem", action="store_true")
+    ap.add_argument("--rows", default="depth-on,depth-off,multislice,lobato",
+                    help="sacsim rows to run (comma list)")
+    ap.add_argument("--lift", type=float, default=2.0,
+                    help="depth (Å) of the top sheet below abTEM's entrance; 1 aligns the slices")
     args = ap.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     sample = CACHE / f"sample-{args.seed}"
@@ -114,12 +120,12 @@ def main():
                 for m in s["metals"]:
                     metals.append(dict(face=face, element=m["element"],
                                        x=m["position"][0], y=m["position"][1]))
-    ref = CACHE / f"abtem-{args.seed}"
+    ref = CACHE / (f"abtem-{args.seed}" if args.lift == 2.0 else f"abtem-{args.seed}-lift{args.lift}")
     ref.mkdir(exist_ok=True)
     if args.rerun_abtem or not (ref / "haadf.npy").exists():
         py = ensure_abtem()
         t0 = time.perf_counter()
-        subprocess.run([str(py), "-c", ABTEM_SCRIPT, str(sample / "sample.xyz"), str(ref), str(STEP)],
+        subprocess.run([str(py), "-c", ABTEM_SCRIPT, str(sample / "sample.xyz"), str(ref), str(STEP), str(args.lift)],
                        check=True)
         print(f"abTEM run {time.perf_counter() - t0:.0f} s")
     theirs = np.load(ref / "haadf.npy")
@@ -128,11 +134,13 @@ def main():
 
     box = read(sample / "sample.xyz").cell.lengths()[:2]
     rows = [("abTEM 1.0.11 multislice", theirs, meta["wall_s"])]
-    for name, extra in [("sacsim --depth on", ["--depth", "on"]),
-                        ("sacsim --depth off", ["--depth", "off"]),
-                        ("sacsim multislice", ["--model", "multislice"]),
-                        ("sacsim multislice lobato", ["--model", "multislice",
-                                                      "--parametrization", "lobato"])]:
+    for key, name, extra in [("depth-on", "sacsim --depth on", ["--depth", "on"]),
+                             ("depth-off", "sacsim --depth off", ["--depth", "off"]),
+                             ("multislice", "sacsim multislice", ["--model", "multislice"]),
+                             ("lobato", "sacsim multislice lobato",
+                              ["--model", "multislice", "--parametrization", "lobato"])]:
+        if key not in args.rows.split(","):
+            continue
         out = CACHE / f"sacsim-{args.seed}-{name.split()[-1]}-{len(rows)}"
         t0 = time.perf_counter()
         run([SACSIM, "simulate", sample / "sample.xyz", "--kv", "80", "--alpha", "30",

@@ -136,7 +136,7 @@ mod tests {
             ("[imaging]\nalpha = 30\n", "unknown field `alpha`"),
             (
                 "[imaging]\nmodel = \"lorentz\"\n",
-                "unknown cross-section model 'lorentz'",
+                "unknown image model 'lorentz'; valid image models: phase-object, born, zn, zn:N (incoherent), multislice",
             ),
         ] {
             let e = Study::from_toml(&format!("{MINIMAL}{extra}"), "t")

@@ -361,7 +361,7 @@ fn bad_optics_and_oversized_fields_are_refused() {
         ),
         (
             vec!["simulate", m, "--model", "lorentz", "-o", o],
-            "invalid value 'lorentz' for '--model <MODEL>': unknown cross-section model 'lorentz'; valid cross-section models: phase-object, born, zn, zn:N",
+            "invalid value 'lorentz' for '--model <MODEL>': unknown image model 'lorentz'; valid image models: phase-object, born, zn, zn:N (incoherent), multislice",
             2,
         ),
         (
