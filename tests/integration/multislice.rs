@@ -11,16 +11,8 @@ use sacsim::stem::parametrization::Parametrization;
 use sacsim::stem::{Incoherent, acquire_with};
 use sacsim::structure::{Atom, Element, Lattice, Structure};
 
+use super::stem::pearson;
 use super::{root, sacsim_ok, tempdir};
-
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    cov / (va * vb).sqrt()
-}
 
 fn clean(
     model: &dyn sacsim::stem::ImageModel,

@@ -9,7 +9,9 @@ use sacsim::structure::{Atom, Element, Lattice, Structure};
 
 use super::{root, sacsim, sacsim_ok, tempdir};
 
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
+/// Pearson correlation coefficient (the tests' own, independent of the
+/// library's).
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len() as f64;
     let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
     let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
