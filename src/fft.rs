@@ -151,11 +151,6 @@ impl ComplexFft2 {
         }
     }
 
-    /// Grid size (nx, ny).
-    pub fn shape(&self) -> [usize; 2] {
-        [self.nx, self.ny]
-    }
-
     /// Real space (row-major) to the transposed spectrum, in place, on
     /// this thread.
     pub fn forward(&self, data: &mut Vec<Complex<f32>>, s: &mut FftScratch) {

@@ -7,7 +7,6 @@ use anyhow::Result;
 
 use sacsim::config::{ImagingConfig, ModelChoice};
 use sacsim::stem::compare::compare_models;
-use sacsim::stem::multislice::Multislice;
 
 /// Arguments of `sacsim compare-models`.
 #[derive(clap::Args, Debug)]
@@ -30,18 +29,7 @@ pub struct Args {
 /// Run `sacsim compare-models`.
 pub fn run(args: Args) -> Result<()> {
     let imaging = args.imaging.imaging()?;
-    let c = &args.imaging;
-    let multislice = Multislice {
-        slice_thickness: c.slice_thickness_angstrom,
-        frozen_phonons: c.frozen_phonons,
-        seed: args.seed,
-        sampling: c.potential_sampling_angstrom,
-        probe_window: c.probe_window_angstrom,
-        parametrization: c.parametrization,
-        potential_oversample: None,
-        progress: true,
-    };
-    multislice.validate(&imaging)?;
+    let multislice = args.imaging.multislice(args.seed)?;
     let structure = sacsim::io::read_structure(&args.structure)?;
     let cmp = compare_models(&structure, &imaging, &args.imaging.scan(), &multislice)?;
     sacsim::output::prepare_dir(&args.output)?;
@@ -63,7 +51,7 @@ pub fn run(args: Args) -> Result<()> {
         "frame": cmp.incoherent.frame,
         "comparison": &cmp,
     });
-    if let ModelChoice::Multislice = c.model {
+    if let ModelChoice::Multislice = args.imaging.model {
         params["note"] = "--model is ignored: both models ran".into();
     }
     write(

@@ -247,21 +247,25 @@ impl ImagingConfig {
     pub fn image_model(&self, seed: u64) -> Result<Box<dyn ImageModel>> {
         Ok(match self.model {
             ModelChoice::Incoherent(_) => Box::new(crate::stem::Incoherent),
-            ModelChoice::Multislice => {
-                let ms = Multislice {
-                    slice_thickness: self.slice_thickness_angstrom,
-                    frozen_phonons: self.frozen_phonons,
-                    seed,
-                    sampling: self.potential_sampling_angstrom,
-                    probe_window: self.probe_window_angstrom,
-                    parametrization: self.parametrization,
-                    potential_oversample: None,
-                    progress: true,
-                };
-                ms.validate(&self.imaging()?)?;
-                Box::new(ms)
-            }
+            ModelChoice::Multislice => Box::new(self.multislice(seed)?),
         })
+    }
+
+    /// The multislice settings of these flags, whatever `--model` says
+    /// (`seed` drives the frozen phonons). Validated.
+    pub fn multislice(&self, seed: u64) -> Result<Multislice> {
+        let ms = Multislice {
+            slice_thickness: self.slice_thickness_angstrom,
+            frozen_phonons: self.frozen_phonons,
+            seed,
+            sampling: self.potential_sampling_angstrom,
+            probe_window: self.probe_window_angstrom,
+            parametrization: self.parametrization,
+            potential_oversample: None,
+            progress: true,
+        };
+        ms.validate(&self.imaging()?)?;
+        Ok(ms)
     }
 
     /// The scan: pixel size, optional shape and window.

@@ -115,11 +115,6 @@ impl Beam {
         }
     }
 
-    /// The window's size in grid points.
-    pub fn shape(&self) -> [usize; 2] {
-        self.window.n
-    }
-
     /// Detector signal (fraction of the incident beam) for the window
     /// starting at `start` (grid indices, wrapped) of the potential grid
     /// `[px, py]`, through `slices` (None: empty, propagation only).
