@@ -36,7 +36,7 @@ ABTEM_SCRIPT = r"""
 import json, sys, time
 import numpy as np
 import abtem, ase.io
-src, out, step, lift = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+src, out, step, lift, dz = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 abtem.config.set({"device": "cpu", "fft": "fftw", "precision": "float32"})
 atoms = ase.io.read(src)
 z = atoms.positions[:, 2]
@@ -60,7 +60,7 @@ def smooth(n):
             return n
         n += 1
 gpts = (smooth(L[0] / 0.05), smooth(L[1] / 0.05))
-potential = abtem.Potential(atoms, gpts=gpts, slice_thickness=2.0,
+potential = abtem.Potential(atoms, gpts=gpts, slice_thickness=dz,
                             parametrization="lobato", projection="infinite")
 probe = abtem.Probe(energy=80e3, semiangle_cutoff=30.0, C10=0.0, Cs=0.0, C50=0.0)
 probe.grid.match(potential)
@@ -104,7 +104,9 @@ def main():
     ap.add_argument("--rows", default="depth-on,depth-off,multislice,lobato",
                     help="sacsim rows to run (comma list)")
     ap.add_argument("--lift", type=float, default=2.0,
-                    help="depth (Å) of the top sheet below abTEM's entrance; 1 aligns the slices")
+                    help="depth (Å) of the top sheet below abTEM's entrance; half a slice aligns the slices")
+    ap.add_argument("--slice", type=float, default=2.0,
+                    help="slice thickness (Å) in both codes")
     args = ap.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     sample = CACHE / f"sample-{args.seed}"
@@ -121,11 +123,13 @@ def main():
                     metals.append(dict(face=face, element=m["element"],
                                        x=m["position"][0], y=m["position"][1]))
     ref = CACHE / (f"abtem-{args.seed}" if args.lift == 2.0 else f"abtem-{args.seed}-lift{args.lift}")
+    if args.slice != 2.0:
+        ref = ref.with_name(ref.name + f"-dz{args.slice}")
     ref.mkdir(exist_ok=True)
     if args.rerun_abtem or not (ref / "haadf.npy").exists():
         py = ensure_abtem()
         t0 = time.perf_counter()
-        subprocess.run([str(py), "-c", ABTEM_SCRIPT, str(sample / "sample.xyz"), str(ref), str(STEP), str(args.lift)],
+        subprocess.run([str(py), "-c", ABTEM_SCRIPT, str(sample / "sample.xyz"), str(ref), str(STEP), str(args.lift), str(args.slice)],
                        check=True)
         print(f"abTEM run {time.perf_counter() - t0:.0f} s")
     theirs = np.load(ref / "haadf.npy")
@@ -136,12 +140,14 @@ def main():
     rows = [("abTEM 1.0.11 multislice", theirs, meta["wall_s"])]
     for key, name, extra in [("depth-on", "sacsim --depth on", ["--depth", "on"]),
                              ("depth-off", "sacsim --depth off", ["--depth", "off"]),
-                             ("multislice", "sacsim multislice", ["--model", "multislice"]),
+                             ("multislice", "sacsim multislice", ["--model", "multislice",
+                                                                  "--slice-thickness", args.slice]),
                              ("lobato", "sacsim multislice lobato",
-                              ["--model", "multislice", "--parametrization", "lobato"])]:
+                              ["--model", "multislice", "--parametrization", "lobato",
+                               "--slice-thickness", args.slice])]:
         if key not in args.rows.split(","):
             continue
-        out = CACHE / f"sacsim-{args.seed}-{name.split()[-1]}-{len(rows)}"
+        out = CACHE / f"sacsim-{args.seed}-{name.split()[-1]}-{len(rows)}-dz{args.slice}"
         t0 = time.perf_counter()
         run([SACSIM, "simulate", sample / "sample.xyz", "--kv", "80", "--alpha", "30",
              "--detector", "80,200", "--thermal", "0",

@@ -3,6 +3,7 @@
 
 pub mod detect;
 pub mod evaluate;
+pub mod identity;
 pub mod inspect;
 pub mod neighbors;
 pub mod pairstats;

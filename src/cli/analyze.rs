@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use sacsim::analysis::pairstats;
 use sacsim::config::AnalyzeConfig;
-use sacsim::output::load::{LoadOptions, load};
+use sacsim::output::load::{LoadOptions, load, load_element_evidence};
 use sacsim::structure::{Element, Region};
 use sacsim::values::{Dims, Rect};
 
@@ -58,7 +58,23 @@ pub fn run(args: Args) -> Result<()> {
         region,
     };
     let positions = load(&args.input, &opts)?;
-    let (stats, nn) = pairstats::analyze_with_neighbours(&positions, &args.config)?;
+    let (mut stats, nn) = pairstats::analyze_with_neighbours(&positions, &args.config)?;
+    // Pair types from the detections' element photometry (unfiltered:
+    // the rows must be the detections').
+    if args.elements.is_empty()
+        && let Some(ev) = load_element_evidence(&args.input)?
+        && ev.photometry.len() == positions.len()
+    {
+        let id = &ev.identity;
+        pairstats::with_pair_types(
+            &mut stats,
+            &positions,
+            &nn,
+            &ev.photometry,
+            [id.light, id.heavy],
+            id.intensity_ratio,
+        );
+    }
     let files = sacsim::output::analyze::write_analysis(
         &args.output,
         &args.input,

@@ -7,6 +7,7 @@ use anyhow::Result;
 use sacsim::analysis::detect::detect;
 use sacsim::config::DetectConfig;
 use sacsim::output::image::PlacedImage;
+use sacsim::values::Pair;
 
 /// Arguments of `sacsim detect`.
 #[derive(clap::Args, Debug)]
@@ -30,6 +31,7 @@ pub fn run(args: Args) -> Result<()> {
         raster,
         frame,
         source,
+        cross_sections,
     } = placed;
     if let Some(w) = &raster.warning {
         eprintln!("sacsim: warning: {w}");
@@ -57,7 +59,34 @@ pub fn run(args: Args) -> Result<()> {
         );
         config.smoothing = Some(sigma);
     }
-    let result = detect(&raster.data, &frame, &config)?;
+    // The elements' intensity ratio from the cross sections the image's
+    // params.json records (a sacsim image), unless given.
+    let mut ratio_source = None;
+    if let (Some(Pair([light, heavy])), None, Some(sigma)) =
+        (config.elements, config.intensity_ratio, &cross_sections)
+        && let (Some(l), Some(h)) = (sigma.get(light.symbol()), sigma.get(heavy.symbol()))
+    {
+        config.intensity_ratio = Some(h / l);
+        ratio_source = Some("the cross sections in params.json".to_string());
+    }
+    let mut result = detect(&raster.data, &frame, &config)?;
+    if let (Some(id), Some(src)) = (result.identity.as_mut(), ratio_source) {
+        id.ratio_source = src;
+    }
+    if let Some(id) = &result.identity {
+        println!(
+            "elements {},{}: intensity ratio {:.4} ({}), heavier share {:.3}, photometry r {} Å, empty-aperture σ {:.4e} ({} apertures), gain {}",
+            id.light,
+            id.heavy,
+            id.intensity_ratio,
+            id.ratio_source,
+            id.atoms.heavy_share,
+            id.aperture_angstrom,
+            id.background.variance.sqrt(),
+            id.background.apertures,
+            id.gain
+        );
+    }
     let files =
         sacsim::output::detect::write_detections(&args.output, &path, &raster.data, &result)?;
     println!(

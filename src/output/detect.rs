@@ -1,6 +1,7 @@
 //! `sacsim detect` output: `detections.csv` (x_A, y_A, element, x_px,
-//! y_px, intensity, snr, quality: the form `analyze` and `evaluate` read;
-//! snr is the significance over the local noise),
+//! y_px, intensity, snr, quality, photometry, photometry_sigma, p_heavy:
+//! the form `analyze` and `evaluate` read; snr is the significance over
+//! the local noise; the last three are filled with `--elements`),
 //! `detections.json`, `overlay.png` (the image with a mark on every
 //! detection: red for the heavier or only class, cyan for the lighter) and
 //! `params.json` ([`DetectParams`], with the image frame).
@@ -19,12 +20,18 @@ use crate::structure::ImageFrame;
 
 /// The detections as CSV.
 pub fn detections_csv(r: &DetectionResult) -> String {
-    let mut out = String::from("x_A,y_A,element,x_px,y_px,intensity,snr,quality\n");
+    let mut out = String::from(
+        "x_A,y_A,element,x_px,y_px,intensity,snr,quality,photometry,photometry_sigma,p_heavy\n",
+    );
     for d in &r.detections {
         let el = d.element.map_or("", |e| e.symbol());
+        let (ph, sigma) = d.photometry.map_or((String::new(), String::new()), |p| {
+            (format!("{:.6e}", p.intensity), format!("{:.6e}", p.sigma))
+        });
+        let p = d.p_heavy.map_or(String::new(), |p| format!("{p:.4}"));
         let _ = writeln!(
             out,
-            "{:.4},{:.4},{el},{:.4},{:.4},{:.6e},{:.2},{}",
+            "{:.4},{:.4},{el},{:.4},{:.4},{:.6e},{:.2},{},{ph},{sigma},{p}",
             d.position[0],
             d.position[1],
             d.pixel[0],
@@ -107,6 +114,8 @@ pub struct DetectParams {
     pub smoothing_angstrom: f64,
     /// Number of detections.
     pub detections: usize,
+    /// The element model (with `--elements`).
+    pub identity: Option<crate::analysis::identity::ElementIdentity>,
     /// Files written.
     pub files: Vec<String>,
 }
@@ -134,6 +143,7 @@ pub fn write_detections(
         noise_sigma: r.noise_sigma,
         smoothing_angstrom: r.smoothing_angstrom,
         detections: r.detections.len(),
+        identity: r.identity.clone(),
         files: listed(&files),
     };
     write_with_params(dir, files, &params)

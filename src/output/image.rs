@@ -20,6 +20,9 @@ pub struct PlacedImage {
     pub frame: ImageFrame,
     /// Where the pixel size came from (for messages and params.json).
     pub source: String,
+    /// Detector cross sections (Å²) by element, when a sacsim params.json
+    /// beside the image records them: the expected intensity ratios.
+    pub cross_sections: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 /// The image file and the directory whose params.json may hold its frame.
@@ -102,10 +105,19 @@ pub fn load_image(
             .filter(|o| o.iter().all(|v| v.abs() <= crate::structure::MAX_LENGTH)))
         .unwrap_or([0.0, 0.0]);
     let frame = ImageFrame::new(shape, px, origin)?;
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        cross_sections_a2: std::collections::BTreeMap<String, f64>,
+    }
+    let cross_sections = sidecar
+        .as_deref()
+        .and_then(|d| super::read_params::<Recorded>(d).ok())
+        .map(|r| r.cross_sections_a2);
     Ok(PlacedImage {
         path,
         raster,
         frame,
         source,
+        cross_sections,
     })
 }

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use super::{image_frame, read_params};
+use crate::analysis::identity::{ElementIdentity, Photometry};
 use crate::error::{Error, Result};
 use crate::io::points::{read_csv, read_npy};
 use crate::structure::{Element, Positions, Region};
@@ -94,4 +95,55 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Positions> {
         pos = pos.select(list)?;
     }
     Ok(pos)
+}
+
+/// Element photometry of a `detect --elements` output: one entry per row
+/// of its detections.csv, and the element model of the image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElementEvidence {
+    /// Photometry of each detection (None at the border).
+    pub photometry: Vec<Option<Photometry>>,
+    /// The image's element model.
+    pub identity: ElementIdentity,
+}
+
+/// The element evidence of a `detect` output directory (or of the
+/// detections.csv in one), if it was run with `--elements`.
+pub fn load_element_evidence(path: &Path) -> Result<Option<ElementEvidence>> {
+    let dir = if path.is_dir() {
+        path
+    } else {
+        match path.parent() {
+            Some(p) if path.file_name().is_some_and(|f| f == "detections.csv") => p,
+            _ => return Ok(None),
+        }
+    };
+    let json = dir.join("detections.json");
+    if !json.is_file() {
+        return Ok(None);
+    }
+    #[derive(serde::Deserialize)]
+    struct Row {
+        photometry: Option<Photometry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        detections: Vec<Row>,
+        identity: Option<ElementIdentity>,
+    }
+    let text = std::fs::read_to_string(&json).map_err(|e| Error::io(&json, e))?;
+    let saved: Saved = serde_json::from_str(&text).map_err(|e| {
+        Error::invalid(
+            "input",
+            format!(
+                "{}: line {}: not a sacsim detections.json ({e})",
+                json.display(),
+                e.line()
+            ),
+        )
+    })?;
+    Ok(saved.identity.map(|identity| ElementEvidence {
+        photometry: saved.detections.into_iter().map(|r| r.photometry).collect(),
+        identity,
+    }))
 }

@@ -19,7 +19,8 @@
 //!    centre of mass where the fit is not a peak (quality `centroid`).
 //! 5. Integrated intensity of (image − background) within 0.8 Å, the
 //!    significance z, a quality flag (`good`, or `weak` within 1.5 σ of the
-//!    threshold), and optionally two elements assigned by intensity.
+//!    threshold), and optionally P(element) of two candidate elements from
+//!    aperture photometry ([`crate::analysis::identity`]).
 //!
 //! Defaults were chosen on the `tune` images of ../shared/realdata and the
 //! synthetic standard case (docs/DECISIONS.md, issue 14).
@@ -27,6 +28,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::identity::{self, ElementIdentity, Photometry, PhotometryImage};
 use crate::error::{Error, Result};
 use crate::structure::{Element, ImageFrame};
 use crate::values::Pair;
@@ -82,9 +84,25 @@ pub struct DetectConfig {
     #[serde(rename = "edge_angstrom")]
     #[arg(id = "edge_angstrom", long = "edge", value_name = "Å", default_value_t = DetectConfig::default().edge)]
     pub edge: f64,
-    /// Assign two elements by intensity, lighter,heavier (e.g. Mn,Co).
+    /// Assign two elements by intensity, lighter,heavier (e.g. Mn,Co):
+    /// P(heavier) per atom from aperture photometry (docs/PHYSICS.md §5).
     #[arg(long, value_name = "LIGHT,HEAVY")]
     pub elements: Option<Pair<Element>>,
+    /// Radius (Å) of the element photometry aperture: small, so the
+    /// support under the atom adds little (0.4-0.6 Å is best at 0.1 Å
+    /// pixels and a 30 mrad probe).
+    #[serde(rename = "photometry_radius_angstrom")]
+    #[arg(id = "photometry_radius_angstrom", long = "photometry-radius", value_name = "Å", default_value_t = DetectConfig::default().photometry_radius)]
+    pub photometry_radius: f64,
+    /// Expected aperture-intensity ratio heavier/lighter [default: from
+    /// the cross sections at the image's optics when it records them,
+    /// else (Z_heavy/Z_light)^1.7].
+    #[arg(long, value_name = "RATIO")]
+    pub intensity_ratio: Option<f64>,
+    /// Image units per detected electron, for the atoms' shot noise
+    /// [default: 1 for images of counts (non-negative integers), else 0].
+    #[arg(long, value_name = "UNITS")]
+    pub gain: Option<f64>,
 }
 
 impl Default for DetectConfig {
@@ -99,6 +117,9 @@ impl Default for DetectConfig {
             integration_radius: 0.8,
             edge: 0.3,
             elements: None,
+            photometry_radius: 0.5,
+            intensity_ratio: None,
+            gain: None,
         }
     }
 }
@@ -115,6 +136,8 @@ impl DetectConfig {
             ("--threshold", self.threshold, 1e3),
             ("--refine-radius", self.refine_radius, 100.0),
             ("--integration-radius", self.integration_radius, 100.0),
+            ("--photometry-radius", self.photometry_radius, 100.0),
+            ("--intensity-ratio", self.intensity_ratio.unwrap_or(1.5), 100.0),
         ] {
             if !(v > 0.0 && v <= max) {
                 return Err(Error::invalid(
@@ -122,6 +145,24 @@ impl DetectConfig {
                     format!("{}; give a value in 0-{}", short(v), short(max)),
                 ));
             }
+        }
+        if let Some(g) = self.gain
+            && !(g >= 0.0 && g <= 1e9)
+        {
+            return Err(Error::invalid(
+                "--gain",
+                format!("{}; give 0-1e9 image units per electron", short(g)),
+            ));
+        }
+        if let Some(Pair([light, heavy])) = self.elements
+            && light == heavy
+        {
+            return Err(Error::invalid(
+                "--elements",
+                format!(
+                    "{light},{heavy}: give two different elements, lighter first"
+                ),
+            ));
         }
         if !(self.edge >= 0.0 && self.edge <= 1e3) {
             return Err(Error::invalid(
@@ -177,8 +218,12 @@ pub struct Detection {
     pub snr: f64,
     /// Quality flag.
     pub quality: Quality,
-    /// Assigned element, if asked for.
+    /// Assigned element, if asked for: the more likely of the two.
     pub element: Option<Element>,
+    /// Element photometry (with `elements`; None at the border).
+    pub photometry: Option<Photometry>,
+    /// P(heavier element) (with `elements`).
+    pub p_heavy: Option<f64>,
 }
 
 /// Detections and what the detector saw.
@@ -194,6 +239,8 @@ pub struct DetectionResult {
     pub frame: ImageFrame,
     /// Settings used.
     pub settings: DetectConfig,
+    /// The element model (with `elements`).
+    pub identity: Option<ElementIdentity>,
 }
 
 /// Median of the values.
@@ -336,19 +383,75 @@ pub fn detect(image: &[f32], frame: &ImageFrame, s: &DetectConfig) -> Result<Det
                 snr: significance,
                 quality,
                 element: None,
+                photometry: None,
+                p_heavy: None,
             })
         })
         .collect();
-    if let Some(Pair(pair)) = s.elements {
-        refine::assign_elements(&mut detections, pair);
-    }
+    let identity = s.elements.map(|Pair(pair)| {
+        let counts = image.iter().step_by(step).all(|&v| v >= 0.0 && v.fract() == 0.0);
+        let view = PhotometryImage {
+            image,
+            background: &background,
+            shape: [nx, ny],
+            pixel: px,
+        };
+        assign_elements(&mut detections, &view, s, pair, counts)
+    });
     Ok(DetectionResult {
         detections,
         noise_sigma,
         smoothing_angstrom: smoothing,
         frame: *frame,
         settings: *s,
+        identity,
     })
+}
+
+/// Element photometry and the per-atom mixture; each detection gets its
+/// photometry, P(heavy) and the more likely element.
+fn assign_elements(
+    detections: &mut [Detection],
+    view: &PhotometryImage,
+    s: &DetectConfig,
+    [light, heavy]: [Element; 2],
+    counts: bool,
+) -> ElementIdentity {
+    let pixels: Vec<[f64; 2]> = detections.iter().map(|d| d.pixel).collect();
+    let radius_px = s.photometry_radius / view.pixel;
+    let background = view.background_noise(&pixels, radius_px);
+    let gain = s.gain.unwrap_or(if counts { 1.0 } else { 0.0 });
+    let photometry = view.measure(&pixels, radius_px, gain, &background);
+    let (intensity_ratio, ratio_source) = match s.intensity_ratio {
+        Some(r) => (r, "given".to_string()),
+        None => (
+            identity::z_rule_ratio(light, heavy),
+            format!("Z^{} rule", identity::Z_EXPONENT),
+        ),
+    };
+    let logs: Vec<Option<(f64, f64)>> = photometry.iter().map(|p| p.and_then(|p| p.log())).collect();
+    let atoms = identity::fit_atoms(&logs, intensity_ratio.ln());
+    // Atoms without a usable ln I: by their intensity against the midpoint.
+    let midpoint = atoms.light_log_level + intensity_ratio.ln() / 2.0;
+    for ((d, p), ph) in detections.iter_mut().zip(&atoms.p_heavy).zip(&photometry) {
+        d.photometry = *ph;
+        d.p_heavy = *p;
+        let is_heavy = match p {
+            Some(p) => *p > 0.5,
+            None => d.intensity > 0.0 && d.intensity.ln() > midpoint,
+        };
+        d.element = Some(if is_heavy { heavy } else { light });
+    }
+    ElementIdentity {
+        light,
+        heavy,
+        intensity_ratio,
+        ratio_source,
+        aperture_angstrom: s.photometry_radius,
+        gain,
+        background,
+        atoms,
+    }
 }
 
 /// Non-maximum suppression: walk the candidates from the most significant

@@ -1,8 +1,4 @@
-//! Sub-pixel refinement of a detected peak and the two-element split by
-//! intensity.
-
-use super::Detection;
-use crate::structure::Element;
+//! Sub-pixel refinement of a detected peak.
 
 /// Sub-pixel peak position: fit ln R = a + b x + c y + d x² + e y² over the
 /// window (weights R², the usual Gaussian-fit weighting), centre
@@ -75,41 +71,3 @@ fn solve5(a: [[f64; 5]; 5], b: [f64; 5]) -> Option<[f64; 5]> {
         .then(|| [x[0], x[1], x[2], x[3], x[4]])
 }
 
-/// Two-class split of ln(intensity) (two-means from the quartiles); the
-/// brighter class gets the heavier element.
-pub(super) fn assign_elements(dets: &mut [Detection], [light, heavy]: [Element; 2]) {
-    let mut logs: Vec<f64> = dets
-        .iter()
-        .filter(|d| d.intensity > 0.0)
-        .map(|d| d.intensity.ln())
-        .collect();
-    if logs.len() < 2 {
-        dets.iter_mut().for_each(|d| d.element = Some(heavy));
-        return;
-    }
-    logs.sort_by(f64::total_cmp);
-    let (mut lo, mut hi) = (logs[logs.len() / 4], logs[3 * logs.len() / 4]);
-    for _ in 0..50 {
-        let t = (lo + hi) / 2.0;
-        let (a, b): (Vec<f64>, Vec<f64>) = logs.iter().partition(|&&v| v < t);
-        if a.is_empty() || b.is_empty() {
-            break;
-        }
-        let (nlo, nhi) = (
-            a.iter().sum::<f64>() / a.len() as f64,
-            b.iter().sum::<f64>() / b.len() as f64,
-        );
-        if (nlo - lo).abs() < 1e-12 && (nhi - hi).abs() < 1e-12 {
-            break;
-        }
-        (lo, hi) = (nlo, nhi);
-    }
-    let t = (lo + hi) / 2.0;
-    for d in dets.iter_mut() {
-        d.element = Some(if d.intensity > 0.0 && d.intensity.ln() >= t {
-            heavy
-        } else {
-            light
-        });
-    }
-}

@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 mod csr;
+mod display;
 mod gr;
 mod groups;
 mod intervals;
@@ -33,8 +34,9 @@ mod neighbours;
 
 pub use neighbours::nearest_neighbours;
 
+use crate::analysis::identity::{Photometry, PairTypes, pair_types};
 use crate::error::{Error, Result};
-use crate::structure::{Positions, Region};
+use crate::structure::{Element, Positions, Region};
 use crate::values::{Pair, angstrom_to_nm, nm_to_angstrom, short};
 use csr::{csr_cdf, csr_moments, csr_points};
 use gr::pair_correlation;
@@ -257,6 +259,11 @@ pub struct PairStats {
     pub pair_fraction_by_elements: BTreeMap<String, f64>,
     /// Connected groups.
     pub groups: Groups,
+    /// Heteronuclear fraction of pairs from their intensity ratios, when
+    /// the points carry element photometry (`detect --elements`); set by
+    /// [`with_pair_types`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair_types: Option<PairTypes>,
     /// The CSR baseline.
     pub csr: Baseline,
     /// NN histogram.
@@ -563,6 +570,7 @@ pub fn analyze_with_neighbours(
         },
         pair_fraction_by_elements: by_pair,
         groups,
+        pair_types: None,
         csr: Baseline {
             mean_nn_nm: angstrom_to_nm(csr_mean),
             pair_fraction: p_csr,
@@ -591,69 +599,29 @@ pub fn analyze_with_neighbours(
     Ok((stats, nn))
 }
 
-impl std::fmt::Display for PairStats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let e = |x: &Estimate, digits: usize| {
-            format!(
-                "{:.*} [{:.*}, {:.*}]",
-                digits, x.value, digits, x.ci_low, digits, x.ci_high
-            )
-        };
-        let unit = if self.dims == 3 { "nm³" } else { "nm²" };
-        writeln!(
-            f,
-            "points       {} ({} focal), {}D, density {} per {unit}",
-            self.points,
-            self.focal_points,
-            self.dims,
-            e(&self.density, 4)
-        )?;
-        writeln!(
-            f,
-            "NN distance  mean {} nm, median {} nm, mode {:.3} nm (CSR mean {:.4} nm)",
-            e(&self.mean_nn_nm, 4),
-            e(&self.median_nn_nm, 4),
-            self.mode_nn_nm,
-            self.csr.mean_nn_nm
-        )?;
-        writeln!(
-            f,
-            "pairs        {:.1} % of points have their NN in {:.2}-{:.2} nm [{:.1}, {:.1}]; CSR chance {:.1} %; excess {:.1} %",
-            100.0 * self.pair_fraction.value,
-            self.window_nm[0],
-            self.window_nm[1],
-            100.0 * self.pair_fraction.ci_low,
-            100.0 * self.pair_fraction.ci_high,
-            100.0 * self.csr.pair_fraction,
-            100.0 * self.csr.excess_pair_fraction.value
-        )?;
-        if !self.pair_fraction_by_elements.is_empty() {
-            let parts: Vec<String> = self
-                .pair_fraction_by_elements
-                .iter()
-                .map(|(k, v)| format!("{k} {:.1} %", 100.0 * v))
-                .collect();
-            writeln!(f, "by elements  {}", parts.join(", "))?;
-        }
-        let g = &self.groups;
-        writeln!(
-            f,
-            "groups       {} under {:.2} nm: {} singles, {} pairs, {} clusters of 3+ (pairs {:.1} % of groups)",
-            g.groups,
-            g.cutoff_nm,
-            g.singles,
-            g.pairs,
-            g.clusters,
-            100.0 * g.pair_share_of_groups.value
-        )?;
-        write!(
-            f,
-            "Clark-Evans  R = {:.3} ± {:.3} (z = {:.1}; R < 1 clustered, 1 random, > 1 regular)",
-            self.csr.clark_evans_r, self.csr.clark_evans_se, self.csr.clark_evans_z
-        )?;
-        if let Some(pv) = self.csr.monte_carlo_p {
-            write!(f, "; Monte-Carlo p(pair fraction) = {pv:.3}")?;
-        }
-        writeln!(f)
-    }
+/// Mutual nearest neighbours with their distance in the window [a, b] (Å):
+/// the pairs whose composition the intensity ratio can tell.
+pub fn mutual_pairs(nn: &NearestNeighbours, [a, b]: [f64; 2]) -> Vec<(usize, usize)> {
+    (0..nn.index.len())
+        .filter_map(|i| {
+            let j = nn.index[i];
+            (i < j && nn.index[j] == i && nn.distance[i] >= a && nn.distance[i] <= b)
+                .then_some((i, j))
+        })
+        .collect()
+}
+
+/// Add the pair types of `stats`' window from per-point photometry of two
+/// elements (lighter, heavier) with the expected intensity ratio.
+pub fn with_pair_types(
+    stats: &mut PairStats,
+    p: &Positions,
+    nn: &NearestNeighbours,
+    photometry: &[Option<Photometry>],
+    elements: [Element; 2],
+    intensity_ratio: f64,
+) {
+    let [a, b] = stats.window_nm;
+    let pairs = mutual_pairs(nn, [nm_to_angstrom(a), nm_to_angstrom(b)]);
+    stats.pair_types = pair_types(&pairs, photometry, &p.elements, elements, intensity_ratio);
 }

@@ -1,0 +1,122 @@
+//! Element identity from HAADF intensities: which atoms are the heavier of
+//! two elements, and which pairs are heteronuclear (docs/PHYSICS.md §5,
+//! element identity).
+//!
+//! The intensity difference of neighbours such as Co and Mn (Z 27 and 25,
+//! σ ratio 1.15 at 80 kV, 80-200 mrad) is comparable to what the support
+//! under each atom adds, so single-atom labels are uncertain; what an
+//! image can answer with confidence is a population fraction with an
+//! interval. [`photometry`] measures each atom and its noise, [`mixture`]
+//! turns them into P(element) per atom and the heteronuclear fraction of
+//! pairs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::structure::Element;
+
+pub mod mixture;
+pub mod photometry;
+
+pub use mixture::{AtomMixture, HeteroFraction, fit_atoms, fit_pairs, pair_posterior};
+pub use photometry::{BackgroundNoise, Photometry, PhotometryImage};
+
+/// HAADF intensity exponent of the Z-power rule I ∝ Z^1.7, used for the
+/// intensity ratio when neither the optics nor a ratio are given.
+pub const Z_EXPONENT: f64 = 1.7;
+
+/// The element model of one image: the two candidate elements and what
+/// the per-atom fit found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ElementIdentity {
+    /// The lighter element.
+    pub light: Element,
+    /// The heavier element.
+    pub heavy: Element,
+    /// Expected aperture-intensity ratio heavy / light.
+    pub intensity_ratio: f64,
+    /// Where that ratio came from.
+    pub ratio_source: String,
+    /// Photometry aperture radius (Å).
+    pub aperture_angstrom: f64,
+    /// Image units per detected electron (0: the atom's shot noise is not
+    /// added).
+    pub gain: f64,
+    /// The empty-aperture measurement.
+    pub background: BackgroundNoise,
+    /// The per-atom mixture fit.
+    pub atoms: AtomMixture,
+}
+
+impl ElementIdentity {
+    /// δ = ln(intensity ratio).
+    pub fn log_ratio(&self) -> f64 {
+        self.intensity_ratio.ln()
+    }
+}
+
+/// The ratio by the Z^1.7 rule.
+pub fn z_rule_ratio(light: Element, heavy: Element) -> f64 {
+    (heavy.z() as f64 / light.z() as f64).powf(Z_EXPONENT)
+}
+
+/// The composition of detected pairs: heteronuclear fraction with its
+/// interval, and the shares of each label pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairTypes {
+    /// The elements.
+    pub elements: [Element; 2],
+    /// Heteronuclear fraction of pairs from the within-pair intensity
+    /// ratios (the mixture model).
+    pub hetero_fraction: HeteroFraction,
+    /// Shares of the pairs by the atoms' most likely labels, e.g.
+    /// "Co-Mn" (alphabetical), for comparison.
+    pub label_shares: std::collections::BTreeMap<String, f64>,
+    /// P(heteronuclear) of each pair, in the order of `pairs`.
+    #[serde(skip)]
+    pub posterior: Vec<f64>,
+    /// The pairs (point indices).
+    #[serde(skip)]
+    pub pairs: Vec<(usize, usize)>,
+}
+
+/// Pair types of `pairs` (indices into `photometry` and `labels`).
+pub fn pair_types(
+    pairs: &[(usize, usize)],
+    photometry: &[Option<Photometry>],
+    labels: &[Option<Element>],
+    [light, heavy]: [Element; 2],
+    intensity_ratio: f64,
+) -> Option<PairTypes> {
+    let delta = intensity_ratio.ln();
+    let usable: Vec<(usize, usize, f64, f64)> = pairs
+        .iter()
+        .filter_map(|&(a, b)| {
+            let (ya, sa) = photometry.get(a).copied().flatten()?.log()?;
+            let (yb, sb) = photometry.get(b).copied().flatten()?.log()?;
+            Some((a, b, ya - yb, sa.hypot(sb)))
+        })
+        .collect();
+    let ratios: Vec<(f64, f64)> = usable.iter().map(|u| (u.2, u.3)).collect();
+    let hetero_fraction = fit_pairs(&ratios, delta)?;
+    let posterior = ratios
+        .iter()
+        .map(|&(x, s)| pair_posterior(x, s, delta, hetero_fraction.estimate))
+        .collect();
+    let mut label_shares = std::collections::BTreeMap::new();
+    for &(a, b, _, _) in &usable {
+        if let (Some(Some(x)), Some(Some(y))) = (labels.get(a), labels.get(b)) {
+            let (mut x, mut y) = (x.symbol(), y.symbol());
+            if y < x {
+                std::mem::swap(&mut x, &mut y);
+            }
+            *label_shares.entry(format!("{x}-{y}")).or_insert(0.0) += 1.0 / usable.len() as f64;
+        }
+    }
+    Some(PairTypes {
+        elements: [light, heavy],
+        hetero_fraction,
+        label_shares,
+        posterior,
+        pairs: usable.iter().map(|u| (u.0, u.1)).collect(),
+    })
+}
