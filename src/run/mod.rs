@@ -18,7 +18,10 @@ pub use study::{Catalyst, DEFAULT_STUDY, Study, StudySettings};
 
 use crate::analysis::detect::detect;
 use crate::analysis::evaluate::evaluate;
-use crate::analysis::pairstats::{PairStats, analyze, analyze_with_neighbours};
+use crate::analysis::identity::label_shares;
+use crate::analysis::pairstats::{
+    PairStats, analyze_with_neighbours, mutual_pairs, with_pair_types,
+};
 use crate::error::Result;
 use crate::io::incar::Magmoms;
 use crate::io::{Format, write_atomic};
@@ -60,8 +63,59 @@ pub struct CatalystResult {
     pub f1: f64,
     /// Localisation RMSE (pm).
     pub rmse_pm: f64,
+    /// Share of matched atoms whose element is right (two candidate
+    /// elements in the study).
+    pub element_accuracy: Option<f64>,
+    /// Heteronuclear fraction of mutual pairs from the intensity ratios,
+    /// with its 95 % interval and the truth (two candidate elements).
+    pub hetero_pair_fraction: Option<HeteroSummary>,
+    /// Share of groups (sites) that are pairs, as the source paper counts.
+    pub site_pair_share: Detected,
+    /// Shares of detected pairs by the atoms' most likely labels (e.g.
+    /// "Co-Mn") and of the true pairs by their true elements.
+    pub pair_label_shares: DetectedShares,
     /// The catalyst's directory (relative to the study output).
     pub dir: String,
+}
+
+/// An estimate with its interval and the truth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeteroSummary {
+    /// Maximum-likelihood estimate.
+    pub estimate: f64,
+    /// 95 % profile-likelihood interval.
+    pub ci95: [f64; 2],
+    /// The same share among the true pairs of the field.
+    pub truth: f64,
+    /// Mutual pairs used.
+    pub pairs: usize,
+}
+
+/// A statistic from the detections and from the truth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detected {
+    /// From the detections.
+    pub detected: f64,
+    /// From the true positions in the same field.
+    pub truth: f64,
+}
+
+/// Shares by label pair, detected and true.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectedShares {
+    /// From the detections' labels.
+    pub detected: std::collections::BTreeMap<String, f64>,
+    /// From the true elements.
+    pub truth: std::collections::BTreeMap<String, f64>,
+}
+
+/// The candidate elements of a study: its catalysts' metals, lighter
+/// first, when there are exactly two (Co and Mn in the default study).
+fn study_elements(study: &Study) -> Option<Pair<Element>> {
+    let mut all: Vec<Element> = study.catalyst.iter().flat_map(|c| c.mix.metals()).collect();
+    all.sort_by_key(|e| e.z());
+    all.dedup();
+    (all.len() == 2).then(|| Pair([all[0], all[1]]))
 }
 
 /// Positions in the image field: detections or truth.
@@ -126,10 +180,21 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
         )?;
         // 4. Detection, scores and statistics.
         let img = &sim.image;
+        // Every catalyst is asked the same question (which of the study's
+        // two metals is each atom?), so homonuclear controls are tested
+        // too; the expected ratio comes from the image's cross sections.
         let mut settings = study.detect;
-        let metals = cat.mix.metals();
-        if settings.elements.is_none() && metals.len() == 2 {
-            settings.elements = Some(Pair([metals[0], metals[1]]));
+        if settings.elements.is_none() {
+            settings.elements = study_elements(study);
+        }
+        if let Some(Pair([light, heavy])) = settings.elements
+            && settings.intensity_ratio.is_none()
+            && let (Some(l), Some(h)) = (
+                sim.cross_sections.get(light.symbol()),
+                sim.cross_sections.get(heavy.symbol()),
+            )
+        {
+            settings.intensity_ratio = Some(h / l);
         }
         let found = detect(&img.data, &img.frame, &settings)?;
         out_detect::write_detections(
@@ -156,7 +221,18 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
             format!("{} truth", cat.name),
         );
         let scores = evaluate(&det, &truth, 1.0)?;
-        let (stats, nn) = analyze_with_neighbours(&det, &study.analyze)?;
+        let (mut stats, nn) = analyze_with_neighbours(&det, &study.analyze)?;
+        if let Some(id) = &found.identity {
+            let photometry: Vec<_> = found.detections.iter().map(|d| d.photometry).collect();
+            with_pair_types(
+                &mut stats,
+                &det,
+                &nn,
+                &photometry,
+                [id.light, id.heavy],
+                id.intensity_ratio,
+            );
+        }
         out_analyze::write_analysis(
             &dir.join("analysis"),
             &dir.join("detections"),
@@ -164,14 +240,32 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
             &nn,
             &stats,
         )?;
-        let truth_stats = analyze(&truth, &study.analyze)?;
-        let r = result_of(
+        let (truth_stats, truth_nn) = analyze_with_neighbours(&truth, &study.analyze)?;
+        let [a, b] = study.analyze.window_nm.0;
+        let truth_pairs = mutual_pairs(&truth_nn, [10.0 * a, 10.0 * b]);
+        let mut r = result_of(
             cat,
             &sample,
             [&truth, &det],
             [&stats, &truth_stats],
             [scores.f1, scores.rmse_pm],
         );
+        // Per-atom labels need two populations to contrast: relative
+        // photometry cannot tell an all-Co field from an all-Mn one.
+        r.element_accuracy = scores
+            .element_accuracy
+            .filter(|_| cat.mix.metals().len() == 2);
+        r.pair_label_shares.truth = label_shares(&truth_pairs, &truth.elements);
+        r.hetero_pair_fraction = stats.pair_types.as_ref().map(|t| HeteroSummary {
+            estimate: t.hetero_fraction.estimate,
+            ci95: t.hetero_fraction.ci95,
+            truth: truth_pairs
+                .iter()
+                .filter(|&&(i, j)| truth.elements[i] != truth.elements[j])
+                .count() as f64
+                / truth_pairs.len().max(1) as f64,
+            pairs: t.hetero_fraction.pairs,
+        });
         figures.push(report::Figures {
             overlay_png: report::crop_overlay(&img.data, &found),
             histogram_png: out_analyze::histogram_png(&stats),
@@ -257,6 +351,20 @@ fn result_of(
         peak_nm: stats.mode_nn_nm,
         f1,
         rmse_pm,
+        element_accuracy: None,
+        hetero_pair_fraction: None,
+        site_pair_share: Detected {
+            detected: stats.groups.pair_share_of_groups.value,
+            truth: truth_stats.groups.pair_share_of_groups.value,
+        },
+        pair_label_shares: DetectedShares {
+            detected: stats
+                .pair_types
+                .as_ref()
+                .map(|t| t.label_shares.clone())
+                .unwrap_or_default(),
+            truth: Default::default(),
+        },
         dir: slug(&cat.name),
     }
 }

@@ -10,6 +10,7 @@ mod fuzz;
 mod geometry;
 mod golden;
 mod hostile;
+mod identity;
 #[cfg(feature = "interop")]
 mod interop;
 mod io;

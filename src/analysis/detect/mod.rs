@@ -137,7 +137,11 @@ impl DetectConfig {
             ("--refine-radius", self.refine_radius, 100.0),
             ("--integration-radius", self.integration_radius, 100.0),
             ("--photometry-radius", self.photometry_radius, 100.0),
-            ("--intensity-ratio", self.intensity_ratio.unwrap_or(1.5), 100.0),
+            (
+                "--intensity-ratio",
+                self.intensity_ratio.unwrap_or(1.5),
+                100.0,
+            ),
         ] {
             if !(v > 0.0 && v <= max) {
                 return Err(Error::invalid(
@@ -159,9 +163,7 @@ impl DetectConfig {
         {
             return Err(Error::invalid(
                 "--elements",
-                format!(
-                    "{light},{heavy}: give two different elements, lighter first"
-                ),
+                format!("{light},{heavy}: give two different elements, lighter first"),
             ));
         }
         if !(self.edge >= 0.0 && self.edge <= 1e3) {
@@ -389,7 +391,10 @@ pub fn detect(image: &[f32], frame: &ImageFrame, s: &DetectConfig) -> Result<Det
         })
         .collect();
     let identity = s.elements.map(|Pair(pair)| {
-        let counts = image.iter().step_by(step).all(|&v| v >= 0.0 && v.fract() == 0.0);
+        let counts = image
+            .iter()
+            .step_by(step)
+            .all(|&v| v >= 0.0 && v.fract() == 0.0);
         let view = PhotometryImage {
             image,
             background: &background,
@@ -429,7 +434,8 @@ fn assign_elements(
             format!("Z^{} rule", identity::Z_EXPONENT),
         ),
     };
-    let logs: Vec<Option<(f64, f64)>> = photometry.iter().map(|p| p.and_then(|p| p.log())).collect();
+    let logs: Vec<Option<(f64, f64)>> =
+        photometry.iter().map(|p| p.and_then(|p| p.log())).collect();
     let atoms = identity::fit_atoms(&logs, intensity_ratio.ln());
     // Atoms without a usable ln I: by their intensity against the midpoint.
     let midpoint = atoms.light_log_level + intensity_ratio.ln() / 2.0;

@@ -70,4 +70,3 @@ fn solve5(a: [[f64; 5]; 5], b: [f64; 5]) -> Option<[f64; 5]> {
         .all(|v| v.is_finite())
         .then(|| [x[0], x[1], x[2], x[3], x[4]])
 }
-

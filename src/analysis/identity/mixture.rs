@@ -82,7 +82,10 @@ pub fn fit_atoms(logs: &[Option<(f64, f64)>], delta: f64) -> AtomMixture {
     AtomMixture {
         light_log_level: mu,
         heavy_share: pi,
-        p_heavy: logs.iter().map(|v| v.map(|v| posterior(v, mu, pi))).collect(),
+        p_heavy: logs
+            .iter()
+            .map(|v| v.map(|v| posterior(v, mu, pi)))
+            .collect(),
     }
 }
 
@@ -136,10 +139,11 @@ pub fn fit_pairs(pairs: &[(f64, f64)], delta: f64) -> Option<HeteroFraction> {
             (h, ell(h))
         })
         .collect();
-    let (best, top) = profile
-        .iter()
-        .copied()
-        .fold((0.0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+    let (best, top) =
+        profile.iter().copied().fold(
+            (0.0, f64::NEG_INFINITY),
+            |a, b| if b.1 > a.1 { b } else { a },
+        );
     let inside: Vec<f64> = profile
         .iter()
         .filter(|p| 2.0 * (top - p.1) <= CHI2_95)

@@ -102,21 +102,33 @@ pub fn pair_types(
         .iter()
         .map(|&(x, s)| pair_posterior(x, s, delta, hetero_fraction.estimate))
         .collect();
-    let mut label_shares = std::collections::BTreeMap::new();
-    for &(a, b, _, _) in &usable {
-        if let (Some(Some(x)), Some(Some(y))) = (labels.get(a), labels.get(b)) {
-            let (mut x, mut y) = (x.symbol(), y.symbol());
-            if y < x {
-                std::mem::swap(&mut x, &mut y);
-            }
-            *label_shares.entry(format!("{x}-{y}")).or_insert(0.0) += 1.0 / usable.len() as f64;
-        }
-    }
+    let pairs: Vec<(usize, usize)> = usable.iter().map(|u| (u.0, u.1)).collect();
+    let label_shares = label_shares(&pairs, labels);
     Some(PairTypes {
         elements: [light, heavy],
         hetero_fraction,
         label_shares,
         posterior,
-        pairs: usable.iter().map(|u| (u.0, u.1)).collect(),
+        pairs,
     })
+}
+
+/// Shares of `pairs` by their points' element pair ("Co-Mn",
+/// alphabetical as papers write it); pairs with an unknown element do not
+/// count towards any share.
+pub fn label_shares(
+    pairs: &[(usize, usize)],
+    labels: &[Option<Element>],
+) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    for &(a, b) in pairs {
+        if let (Some(Some(x)), Some(Some(y))) = (labels.get(a), labels.get(b)) {
+            let (mut x, mut y) = (x.symbol(), y.symbol());
+            if y < x {
+                std::mem::swap(&mut x, &mut y);
+            }
+            *out.entry(format!("{x}-{y}")).or_insert(0.0) += 1.0 / pairs.len() as f64;
+        }
+    }
+    out
 }

@@ -34,7 +34,7 @@ mod neighbours;
 
 pub use neighbours::nearest_neighbours;
 
-use crate::analysis::identity::{Photometry, PairTypes, pair_types};
+use crate::analysis::identity::{PairTypes, Photometry, pair_types};
 use crate::error::{Error, Result};
 use crate::structure::{Element, Positions, Region};
 use crate::values::{Pair, angstrom_to_nm, nm_to_angstrom, short};
