@@ -65,15 +65,7 @@ pub fn run(args: Args) -> Result<()> {
         && let Some(ev) = load_element_evidence(&args.input)?
         && ev.photometry.len() == positions.len()
     {
-        let id = &ev.identity;
-        pairstats::with_pair_types(
-            &mut stats,
-            &positions,
-            &nn,
-            &ev.photometry,
-            [id.light, id.heavy],
-            id.intensity_ratio,
-        );
+        pairstats::with_pair_types(&mut stats, &nn, &ev.photometry, &ev.identity);
     }
     let files = sacsim::output::analyze::write_analysis(
         &args.output,

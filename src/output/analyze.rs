@@ -7,7 +7,6 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use plotters::prelude::*;
 use rayon::prelude::*;
@@ -18,48 +17,8 @@ use crate::error::Result;
 use crate::structure::Positions;
 use crate::values::angstrom_to_nm;
 
+use super::figure::chart_png;
 use super::{listed, write_with_params};
-
-static FONT: Once = Once::new();
-
-/// Register the embedded font for plotters (idempotent). Plots use DejaVu
-/// Sans compiled into the binary (Bitstream Vera licence,
-/// `assets/fonts`), so they render on machines without fonts.
-pub fn register_font() {
-    FONT.call_once(|| {
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
-        );
-    });
-}
-
-/// Render a chart into a PNG in memory.
-fn png(
-    width: u32,
-    height: u32,
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>),
-) -> Vec<u8> {
-    register_font();
-    let mut rgb = vec![0u8; (width * height * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-        root.fill(&WHITE).expect("draw");
-        draw(&root);
-        root.present().expect("draw");
-    }
-    let mut out = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut out),
-        &rgb,
-        width,
-        height,
-        image::ExtendedColorType::Rgb8,
-    )
-    .expect("in-memory PNG");
-    out
-}
 
 /// The NN histogram with the CSR expectation (line), the Monte-Carlo
 /// envelope (dashed) and the pair window (shaded).
@@ -77,7 +36,7 @@ pub fn histogram_png(stats: &PairStats) -> Vec<u8> {
         })
         .fold(1.0, f64::max)
         * 1.1;
-    png(900, 560, |root| {
+    chart_png(900, 560, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(format!("Nearest-neighbour distances ({} points, {:.1} % in {:.2}-{:.2} nm; CSR {:.1} %)", stats.focal_points, 100.0 * stats.pair_fraction.value, stats.window_nm[0], stats.window_nm[1], 100.0 * stats.csr.pair_fraction), ("sans-serif", 20))
             .margin(12)
@@ -158,7 +117,7 @@ pub fn gr_png(stats: &PairStats) -> Vec<u8> {
         .map(|p| p[1])
         .fold(2.0, f64::max)
         * 1.1;
-    png(900, 560, |root| {
+    chart_png(900, 560, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Pair correlation g(r)", ("sans-serif", 20))
             .margin(12)
@@ -185,6 +144,102 @@ pub fn gr_png(stats: &PairStats) -> Vec<u8> {
                 RGBColor(60, 110, 180).stroke_width(2),
             ))
             .expect("g");
+    })
+}
+
+/// The NN histograms of several samples on one chart (the source paper's
+/// Fig. 1g): each as the share of its points per bin, so samples of
+/// different sizes compare, with the pair window shaded and, dashed, the
+/// random baseline of the first sample.
+pub fn nn_overlay_png(samples: &[(&str, &PairStats)]) -> Vec<u8> {
+    const COLOURS: [RGBColor; 6] = [
+        RGBColor(200, 30, 30),
+        RGBColor(60, 110, 180),
+        RGBColor(40, 150, 60),
+        RGBColor(150, 60, 170),
+        RGBColor(230, 140, 20),
+        RGBColor(90, 90, 90),
+    ];
+    let share = |s: &PairStats, count: f64| count / s.focal_points.max(1) as f64;
+    let x_max = samples
+        .iter()
+        .map(|(_, s)| (s.csr.mean_nn_nm * 3.0).max(s.window_nm[1] * 2.0))
+        .fold(0.0, f64::max)
+        .max(0.1);
+    let y_max = samples
+        .iter()
+        .flat_map(|(_, s)| {
+            s.histogram
+                .iter()
+                .map(|b| share(s, (b.count as f64).max(b.csr_expected)))
+        })
+        .fold(0.01, f64::max)
+        * 1.1;
+    chart_png(900, 560, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Nearest-neighbour distances by catalyst",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..x_max, 0.0..y_max)
+            .expect("chart");
+        chart
+            .configure_mesh()
+            .x_desc("NN distance (nm)")
+            .y_desc("share of atoms per bin")
+            .label_style(("sans-serif", 15))
+            .draw()
+            .expect("mesh");
+        if let Some((_, s)) = samples.first() {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(s.window_nm[0], 0.0), (s.window_nm[1], y_max)],
+                    RGBColor(255, 235, 200).filled(),
+                )))
+                .expect("window");
+            chart
+                .draw_series(DashedLineSeries::new(
+                    s.histogram
+                        .iter()
+                        .filter(|b| b.lo_nm < x_max)
+                        .map(|b| ((b.lo_nm + b.hi_nm) / 2.0, share(s, b.csr_expected))),
+                    6,
+                    4,
+                    BLACK.stroke_width(2),
+                ))
+                .expect("csr")
+                .label("random (CSR), first catalyst's density")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 15, y)], BLACK));
+        }
+        for (k, (name, s)) in samples.iter().enumerate() {
+            let colour = COLOURS[k % COLOURS.len()];
+            // A step outline: each bin's top edge, joined by verticals.
+            let steps = s
+                .histogram
+                .iter()
+                .filter(|b| b.lo_nm < x_max)
+                .flat_map(|b| {
+                    let y = share(s, b.count as f64);
+                    [(b.lo_nm, y), (b.hi_nm, y)]
+                });
+            chart
+                .draw_series(LineSeries::new(steps, colour.stroke_width(2)))
+                .expect("steps")
+                .label(name.to_string())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 15, y)], colour.stroke_width(3))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 15))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .expect("legend");
     })
 }
 

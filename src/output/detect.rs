@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::detect::{DetectConfig, DetectionResult};
 use crate::error::Result;
 
+use super::figure::{draw_scale_bar, encode_rgb};
 use super::{Provenance, listed, write_with_params};
 use crate::structure::ImageFrame;
 
@@ -45,7 +46,7 @@ pub fn detections_csv(r: &DetectionResult) -> String {
 }
 
 /// The image (1-99.9 percentile grey levels) with a 5-pixel cross on every
-/// detection.
+/// detection and a scale bar.
 pub fn overlay_png(image: &[f32], r: &DetectionResult) -> Vec<u8> {
     let [nx, ny] = r.frame.shape;
     let mut sorted: Vec<f32> = image
@@ -83,16 +84,8 @@ pub fn overlay_png(image: &[f32], r: &DetectionResult) -> Vec<u8> {
             }
         }
     }
-    let mut out = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut out),
-        &rgb,
-        nx as u32,
-        ny as u32,
-        image::ExtendedColorType::Rgb8,
-    )
-    .expect("in-memory PNG");
-    out
+    draw_scale_bar(&mut rgb, nx, ny, r.frame.pixel[0]);
+    encode_rgb(&rgb, nx as u32, ny as u32)
 }
 
 /// `params.json` of a detection directory.

@@ -25,6 +25,7 @@ use crate::structure::ImageFrame;
 
 pub mod analyze;
 pub mod detect;
+pub mod figure;
 pub mod image;
 pub mod load;
 pub mod sample;

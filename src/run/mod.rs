@@ -71,9 +71,11 @@ pub struct CatalystResult {
     pub hetero_pair_fraction: Option<HeteroSummary>,
     /// Share of groups (sites) that are pairs, as the source paper counts.
     pub site_pair_share: Detected,
-    /// Shares of detected pairs by the atoms' most likely labels (e.g.
-    /// "Co-Mn") and of the true pairs by their true elements.
-    pub pair_label_shares: DetectedShares,
+    /// Expected shares of the detected pairs by type (e.g. "Co-Mn"; see
+    /// `PairTypes::type_shares`) and of the true pairs by their elements;
+    /// one-metal catalysts show "homonuclear" and the heteronuclear type
+    /// only (relative intensities cannot name the one metal).
+    pub pair_type_shares: DetectedShares,
     /// The catalyst's directory (relative to the study output).
     pub dir: String,
 }
@@ -107,6 +109,18 @@ pub struct DetectedShares {
     pub detected: std::collections::BTreeMap<String, f64>,
     /// From the true elements.
     pub truth: std::collections::BTreeMap<String, f64>,
+}
+
+impl DetectedShares {
+    /// Fold the homonuclear types ("Co-Co", "Mn-Mn") into "homonuclear".
+    fn merge_homonuclear(&mut self) {
+        let homo = |k: &str| k.split_once('-').is_some_and(|(a, b)| a == b);
+        for m in [&mut self.detected, &mut self.truth] {
+            let share: f64 = m.iter().filter(|(k, _)| homo(k)).map(|(_, v)| v).sum();
+            m.retain(|k, _| !homo(k));
+            m.insert("homonuclear".into(), share);
+        }
+    }
 }
 
 /// The candidate elements of a study: its catalysts' metals, lighter
@@ -146,6 +160,7 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
     let scan = study.imaging.scan();
     let mut results = Vec::new();
     let mut figures = Vec::new();
+    let mut all_stats = Vec::new();
     for (n, cat) in study.catalyst.iter().enumerate() {
         let dir = out.join(slug(&cat.name));
         let seed = s.seed + n as u64;
@@ -224,14 +239,7 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
         let (mut stats, nn) = analyze_with_neighbours(&det, &study.analyze)?;
         if let Some(id) = &found.identity {
             let photometry: Vec<_> = found.detections.iter().map(|d| d.photometry).collect();
-            with_pair_types(
-                &mut stats,
-                &det,
-                &nn,
-                &photometry,
-                [id.light, id.heavy],
-                id.intensity_ratio,
-            );
+            with_pair_types(&mut stats, &nn, &photometry, id);
         }
         out_analyze::write_analysis(
             &dir.join("analysis"),
@@ -255,7 +263,10 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
         r.element_accuracy = scores
             .element_accuracy
             .filter(|_| cat.mix.metals().len() == 2);
-        r.pair_label_shares.truth = label_shares(&truth_pairs, &truth.elements);
+        r.pair_type_shares.truth = label_shares(&truth_pairs, &truth.elements);
+        if cat.mix.metals().len() < 2 {
+            r.pair_type_shares.merge_homonuclear();
+        }
         r.hetero_pair_fraction = stats.pair_types.as_ref().map(|t| HeteroSummary {
             estimate: t.hetero_fraction.estimate,
             ci95: t.hetero_fraction.ci95,
@@ -269,7 +280,9 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
         figures.push(report::Figures {
             overlay_png: report::crop_overlay(&img.data, &found),
             histogram_png: out_analyze::histogram_png(&stats),
+            gr_png: out_analyze::gr_png(&stats),
         });
+        all_stats.push(stats);
         results.push(r);
     }
     // 5. The DFT free-energy series of the catalysts' presets.
@@ -299,13 +312,25 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
         study,
         results: &results,
         series: &series,
+        provenance: &report::provenance_line(s.seed),
     };
+    let named: Vec<(&str, &_)> = study
+        .catalyst
+        .iter()
+        .map(|c| c.name.as_str())
+        .zip(&all_stats)
+        .collect();
+    let overlay = out_analyze::nn_overlay_png(&named);
+    write_atomic(&out.join("nn_overlay.png"), &overlay)?;
     write_atomic(
         &out.join("summary.json"),
         (serde_json::to_string_pretty(&results).expect("serialise") + "\n").as_bytes(),
     )?;
     write_atomic(&out.join("report.md"), report.markdown().as_bytes())?;
-    write_atomic(&out.join("report.html"), report.html(&figures).as_bytes())?;
+    write_atomic(
+        &out.join("report.html"),
+        report.html(&figures, &overlay).as_bytes(),
+    )?;
     #[derive(Serialize)]
     struct RunParams<'a> {
         #[serde(flatten)]
@@ -357,11 +382,11 @@ fn result_of(
             detected: stats.groups.pair_share_of_groups.value,
             truth: truth_stats.groups.pair_share_of_groups.value,
         },
-        pair_label_shares: DetectedShares {
+        pair_type_shares: DetectedShares {
             detected: stats
                 .pair_types
                 .as_ref()
-                .map(|t| t.label_shares.clone())
+                .map(|t| t.type_shares.clone())
                 .unwrap_or_default(),
             truth: Default::default(),
         },

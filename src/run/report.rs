@@ -17,6 +17,8 @@ pub struct Figures {
     pub overlay_png: Vec<u8>,
     /// The NN histogram against the random baseline (PNG).
     pub histogram_png: Vec<u8>,
+    /// g(r) against the random level 1 (PNG).
+    pub gr_png: Vec<u8>,
 }
 
 /// One DFT free-energy series the study wrote.
@@ -67,6 +69,27 @@ pub struct Report<'a> {
     pub results: &'a [CatalystResult],
     /// The DFT series written.
     pub series: &'a [SeriesLine],
+    /// Who made the report: version, date, command, seed.
+    pub provenance: &'a str,
+}
+
+/// The report's provenance line: sacsim version, date (UTC; from
+/// `SOURCE_DATE_EPOCH` when set, for byte-identical reruns), the command
+/// line and the seed.
+pub fn provenance_line(seed: u64) -> String {
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or_else(std::time::SystemTime::now, |t| {
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(t)
+        });
+    let command: Vec<String> = std::env::args().collect();
+    format!(
+        "sacsim {}, {}, command `{}`, seed {seed}.",
+        env!("CARGO_PKG_VERSION"),
+        humantime::format_rfc3339_seconds(now),
+        command.join(" ")
+    )
 }
 
 fn pct(x: f64) -> String {
@@ -77,7 +100,7 @@ fn with_ci(v: [f64; 3]) -> String {
     format!("{} [{}, {}]", pct(v[0]), pct(v[1]), pct(v[2]))
 }
 
-const EXPLAIN: &str = "Pair fraction: share of detected metal atoms whose nearest neighbour lies in the pair window (edge-corrected). Random: the share complete spatial randomness gives at the same density. Excess: (observed − random)/(1 − random). Truth: the same statistic from the exact positions in the same field. Pair-distance peak: the NN histogram's mode, shown only where pairs exceed chance. Elements right: share of matched atoms given the right one of the study's two metals (per-atom photometry, ratio fixed by the cross sections); n/a for one-metal catalysts, whose field has no second population to contrast (relative intensities cannot tell an all-Co field from an all-Mn one; their pairs' heteronuclear fraction still can be estimated). Heteronuclear pairs: share of mutual-nearest-neighbour pairs made of two different metals, estimated from the within-pair intensity ratios by maximum likelihood (a mixture of homo- and heteronuclear pairs, each pair's noise measured from the image); the interval is the 95 % profile-likelihood interval, i.e. the population fractions the image does not reject, not a per-pair label count. Pairs % of sites: share of groups (atoms connected within the window's upper end) that are pairs, as the source paper counts sites.";
+const EXPLAIN: &str = "Pair fraction: share of detected metal atoms whose nearest neighbour lies in the pair window (edge-corrected). Random: the share complete spatial randomness gives at the same density. Excess: (observed − random)/(1 − random). Truth: the same statistic from the exact positions in the same field. Pair-distance peak: the NN histogram's mode, shown only where pairs exceed chance. Elements right: share of matched atoms given the right one of the study's two metals (per-atom photometry, ratio fixed by the cross sections); n/a for one-metal catalysts, whose field has no second population to contrast (relative intensities cannot tell an all-Co field from an all-Mn one; their pairs' heteronuclear fraction still can be estimated). Heteronuclear pairs: share of mutual-nearest-neighbour pairs made of two different metals, estimated from the within-pair intensity ratios by maximum likelihood (a mixture of homo- and heteronuclear pairs, each pair's noise measured from the image); the interval is the 95 % profile-likelihood interval, i.e. the population fractions the image does not reject, not a per-pair label count. Pairs % of sites: share of groups (atoms connected within the window's upper end) that are pairs, as the source paper counts sites. Pair types: expected shares of the mutual pairs by type, each pair's P(heteronuclear) from its intensity ratio at the fitted fraction, the homonuclear rest split by both atoms' P(heavier); one-metal catalysts show heteronuclear and homonuclear only. Every image crop carries a scale bar.";
 
 impl Report<'_> {
     /// The results table.
@@ -97,6 +120,7 @@ impl Report<'_> {
             "elements right %",
             "heteronuclear pairs % [95 % CI] (truth)",
             "pairs % of sites (truth)",
+            "pair types % (truth)",
         ];
         let rows = self
             .results
@@ -134,6 +158,7 @@ impl Report<'_> {
                         pct(r.site_pair_share.detected),
                         pct(r.site_pair_share.truth)
                     ),
+                    type_shares(&r.pair_type_shares),
                 ]
             })
             .collect();
@@ -172,20 +197,27 @@ impl Report<'_> {
     pub fn markdown(&self) -> String {
         let t = self.table();
         let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
-        let mut md = format!("# sacsim study report\n\n{}\n\n", self.conditions());
+        let mut md = format!(
+            "# sacsim study report\n\n{}\n\n{}\n\n",
+            self.conditions(),
+            self.provenance
+        );
         md += &line(&t.header);
         md += &line(&vec!["---".to_string(); t.header.len()]).replace(' ', "");
         for row in &t.rows {
             md += &line(row);
         }
-        let _ = write!(md, "\n{EXPLAIN}\n\n");
+        let _ = write!(
+            md,
+            "\n{EXPLAIN}\n\n![nearest-neighbour histograms of all catalysts](nn_overlay.png)\n\n"
+        );
         for s in self.series {
             let _ = write!(md, "{}\n\n", s.sentence(|t| format!("`{t}`")));
         }
         for r in self.results {
             let _ = write!(
                 md,
-                "## {}\n\n![detections]({d}/detections/overlay.png)\n![nearest-neighbour histogram]({d}/analysis/nn_histogram.png)\n\nModel: `{d}/model/` (POSCAR, XYZ, CIF, INCAR.magmom). Sample: `{d}/sample/`. Image: `{d}/image/`. Statistics: `{d}/analysis/stats.json`.\n\n",
+                "## {}\n\n![detections]({d}/detections/overlay.png)\n![nearest-neighbour histogram]({d}/analysis/nn_histogram.png)\n![pair correlation]({d}/analysis/gr.png)\n\nModel: `{d}/model/` (POSCAR, XYZ, CIF, INCAR.magmom). Sample: `{d}/sample/`. Image: `{d}/image/`. Statistics: `{d}/analysis/stats.json`.\n\n",
                 r.name,
                 d = r.dir
             );
@@ -194,7 +226,8 @@ impl Report<'_> {
     }
 
     /// `report.html`, self-contained: one figure pair per catalyst.
-    pub fn html(&self, figures: &[Figures]) -> String {
+    /// `overlay_png` is the NN-histogram overlay of all catalysts.
+    pub fn html(&self, figures: &[Figures], overlay_png: &[u8]) -> String {
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
         let t = self.table();
         let cells = |tag: &str, row: &[String]| -> String {
@@ -215,17 +248,39 @@ impl Report<'_> {
         for (r, f) in self.results.iter().zip(figures) {
             let _ = write!(
                 body,
-                "<h2>{}</h2><div class=\"pair\"><figure><img src=\"data:image/png;base64,{}\" alt=\"detections\"><figcaption>Centre of the image at the dose, detections marked (red: heavier metal or only metal, cyan: lighter)</figcaption></figure><figure><img src=\"data:image/png;base64,{}\" alt=\"histogram\"><figcaption>Nearest-neighbour distances against the random baseline</figcaption></figure></div>",
+                "<h2>{}</h2><div class=\"pair\"><figure><img src=\"data:image/png;base64,{}\" alt=\"detections\"><figcaption>Centre of the image at the dose, detections marked (red: heavier metal or only metal, cyan: lighter)</figcaption></figure><figure><img src=\"data:image/png;base64,{}\" alt=\"histogram\"><figcaption>Nearest-neighbour distances against the random baseline</figcaption></figure><figure><img src=\"data:image/png;base64,{}\" alt=\"g(r)\"><figcaption>Pair correlation g(r); 1 is random</figcaption></figure></div>",
                 r.name,
                 b64(&f.overlay_png),
-                b64(&f.histogram_png)
+                b64(&f.histogram_png),
+                b64(&f.gr_png)
             );
         }
         format!(
-            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sacsim study report</title><style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}img{{max-width:100%}}.pair{{display:flex;gap:1em;align-items:flex-start}}figure{{margin:0;flex:1}}</style></head><body><h1>sacsim study report</h1><p>{}</p><table><tr>{head}</tr>{rows}</table><p>{EXPLAIN}</p>{series}{body}</body></html>\n",
-            self.conditions()
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sacsim study report</title><style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}img{{max-width:100%}}.pair{{display:flex;gap:1em;align-items:flex-start}}figure{{margin:0;flex:1}}</style></head><body><h1>sacsim study report</h1><p>{}</p><p>{}</p><table><tr>{head}</tr>{rows}</table><p>{EXPLAIN}</p><figure><img src=\"data:image/png;base64,{}\" alt=\"NN histograms\" style=\"max-width:900px\"><figcaption>Nearest-neighbour distances of all catalysts (share of atoms per bin) against the random baseline</figcaption></figure>{series}{body}</body></html>\n",
+            self.conditions(),
+            self.provenance,
+            b64(overlay_png)
         )
     }
+}
+
+/// "Co-Mn 55.0 (100.0), Co-Co ..." over the union of detected and true
+/// pair types; "–" without element photometry.
+fn type_shares(s: &super::DetectedShares) -> String {
+    let mut keys: Vec<&String> = s.detected.keys().chain(s.truth.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    if s.detected.is_empty() {
+        return "–".into();
+    }
+    keys.iter()
+        .map(|k| {
+            let get =
+                |m: &std::collections::BTreeMap<String, f64>| m.get(*k).copied().unwrap_or(0.0);
+            format!("{k} {} ({})", pct(get(&s.detected)), pct(get(&s.truth)))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn stars(intermediates: &[String]) -> String {

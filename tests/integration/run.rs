@@ -93,11 +93,27 @@ fn a_reduced_study_reports_what_the_samples_hold() {
     assert!(html.contains("Co1-NC") && html.contains("L-Co1Mn1-NC"));
     assert_eq!(
         html.matches("data:image/png;base64,").count(),
-        4,
-        "two images per catalyst, embedded"
+        2 * 3 + 1,
+        "three figures per catalyst and the NN overlay, embedded"
     );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("| L-Co1Mn1-NC |"));
+    // Provenance: version, UTC date, the command line and the seed.
+    let provenance = md
+        .lines()
+        .find(|l| l.starts_with("sacsim "))
+        .expect("a provenance line");
+    assert!(
+        provenance.contains(env!("CARGO_PKG_VERSION"))
+            && provenance.contains("run ")
+            && provenance.contains("Z, command")
+            && provenance.ends_with("seed 3."),
+        "{provenance}"
+    );
+    assert!(out.join("nn_overlay.png").is_file());
+    // No pair-distance peak where pairs do not exceed chance.
+    let singles = md.lines().find(|l| l.starts_with("| Co1-NC |")).unwrap();
+    assert_eq!(singles.split(" | ").nth(8), Some("–"), "{singles}");
     // The HER series of both presets: clean + *H on Co; clean + *H on Co
     // and on Mn; one gas reference (H2).
     let index: serde_json::Value =

@@ -38,6 +38,18 @@ pub struct AtomMixture {
     pub p_heavy: Vec<Option<f64>>,
 }
 
+/// P(heavy) of an atom with ln I = `y` ± `s` under the mixture with light
+/// level `mu`, heavy share `pi` and ln ratio `delta`.
+pub fn atom_posterior(y: f64, s: f64, mu: f64, pi: f64, delta: f64) -> f64 {
+    let h = pi * normal(y, mu + delta, s);
+    let l = (1.0 - pi) * normal(y, mu, s);
+    if h + l > 0.0 {
+        h / (h + l)
+    } else {
+        f64::from(u8::from(y > mu + delta / 2.0))
+    }
+}
+
 /// Fit the per-atom mixture to (ln I, s) of each atom; `delta` = ln ratio.
 pub fn fit_atoms(logs: &[Option<(f64, f64)>], delta: f64) -> AtomMixture {
     let known: Vec<(f64, f64)> = logs.iter().flatten().copied().collect();
@@ -51,17 +63,7 @@ pub fn fit_atoms(logs: &[Option<(f64, f64)>], delta: f64) -> AtomMixture {
     let mut y: Vec<f64> = known.iter().map(|v| v.0).collect();
     y.sort_by(f64::total_cmp);
     let (mut mu, mut pi) = (y[y.len() / 2] - delta / 2.0, 0.5);
-    let posterior = |(y, s): (f64, f64), mu: f64, pi: f64| {
-        let h = pi * normal(y, mu + delta, s);
-        let l = (1.0 - pi) * normal(y, mu, s);
-        if h + l > 0.0 {
-            h / (h + l)
-        } else if y > mu + delta / 2.0 {
-            1.0
-        } else {
-            0.0
-        }
-    };
+    let posterior = |(y, s): (f64, f64), mu: f64, pi: f64| atom_posterior(y, s, mu, pi, delta);
     for _ in 0..500 {
         let w: Vec<f64> = known.iter().map(|&v| posterior(v, mu, pi)).collect();
         let (mut num, mut den) = (0.0, 0.0);

@@ -17,7 +17,9 @@ use crate::structure::Element;
 pub mod mixture;
 pub mod photometry;
 
-pub use mixture::{AtomMixture, HeteroFraction, fit_atoms, fit_pairs, pair_posterior};
+pub use mixture::{
+    AtomMixture, HeteroFraction, atom_posterior, fit_atoms, fit_pairs, pair_posterior,
+};
 pub use photometry::{BackgroundNoise, Photometry, PhotometryImage};
 
 /// HAADF intensity exponent of the Z-power rule I ∝ Z^1.7, used for the
@@ -60,7 +62,7 @@ pub fn z_rule_ratio(light: Element, heavy: Element) -> f64 {
 }
 
 /// The composition of detected pairs: heteronuclear fraction with its
-/// interval, and the shares of each label pair.
+/// interval, and the expected share of each pair type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairTypes {
     /// The elements.
@@ -68,9 +70,11 @@ pub struct PairTypes {
     /// Heteronuclear fraction of pairs from the within-pair intensity
     /// ratios (the mixture model).
     pub hetero_fraction: HeteroFraction,
-    /// Shares of the pairs by the atoms' most likely labels, e.g.
-    /// "Co-Mn" (alphabetical), for comparison.
-    pub label_shares: std::collections::BTreeMap<String, f64>,
+    /// Expected share of each pair type, e.g. "Co-Mn" (alphabetical): the
+    /// mean over pairs of P(heteronuclear | ratio) at the fitted fraction,
+    /// the homonuclear rest split by both atoms' P(heavy) (which, unlike
+    /// the ratio, depends on the local support and focus).
+    pub type_shares: std::collections::BTreeMap<String, f64>,
     /// P(heteronuclear) of each pair, in the order of `pairs`.
     #[serde(skip)]
     pub posterior: Vec<f64>,
@@ -79,37 +83,67 @@ pub struct PairTypes {
     pub pairs: Vec<(usize, usize)>,
 }
 
-/// Pair types of `pairs` (indices into `photometry` and `labels`).
+/// "Co-Mn": two symbols, alphabetical, as papers write pair types.
+fn pair_name(a: Element, b: Element) -> String {
+    let (mut x, mut y) = (a.symbol(), b.symbol());
+    if y < x {
+        std::mem::swap(&mut x, &mut y);
+    }
+    format!("{x}-{y}")
+}
+
+/// Pair types of `pairs` (indices into `photometry`) under the element
+/// model `id` of their image.
 pub fn pair_types(
     pairs: &[(usize, usize)],
     photometry: &[Option<Photometry>],
-    labels: &[Option<Element>],
-    [light, heavy]: [Element; 2],
-    intensity_ratio: f64,
+    id: &ElementIdentity,
 ) -> Option<PairTypes> {
-    let delta = intensity_ratio.ln();
-    let usable: Vec<(usize, usize, f64, f64)> = pairs
+    let delta = id.log_ratio();
+    let (mu, pi) = (id.atoms.light_log_level, id.atoms.heavy_share);
+    let usable: Vec<(usize, usize, [(f64, f64); 2])> = pairs
         .iter()
         .filter_map(|&(a, b)| {
-            let (ya, sa) = photometry.get(a).copied().flatten()?.log()?;
-            let (yb, sb) = photometry.get(b).copied().flatten()?.log()?;
-            Some((a, b, ya - yb, sa.hypot(sb)))
+            let ya = photometry.get(a).copied().flatten()?.log()?;
+            let yb = photometry.get(b).copied().flatten()?.log()?;
+            Some((a, b, [ya, yb]))
         })
         .collect();
-    let ratios: Vec<(f64, f64)> = usable.iter().map(|u| (u.2, u.3)).collect();
+    let ratios: Vec<(f64, f64)> = usable
+        .iter()
+        .map(|u| (u.2[0].0 - u.2[1].0, u.2[0].1.hypot(u.2[1].1)))
+        .collect();
     let hetero_fraction = fit_pairs(&ratios, delta)?;
-    let posterior = ratios
+    let posterior: Vec<f64> = ratios
         .iter()
         .map(|&(x, s)| pair_posterior(x, s, delta, hetero_fraction.estimate))
         .collect();
-    let pairs: Vec<(usize, usize)> = usable.iter().map(|u| (u.0, u.1)).collect();
-    let label_shares = label_shares(&pairs, labels);
+    let mut type_shares = std::collections::BTreeMap::new();
+    let n = usable.len() as f64;
+    for (u, &p_het) in usable.iter().zip(&posterior) {
+        let [ph_a, ph_b] = u.2.map(|(y, s)| atom_posterior(y, s, mu, pi, delta));
+        let (hh, ll) = (ph_a * ph_b, (1.0 - ph_a) * (1.0 - ph_b));
+        let heavy_given_homo = if hh + ll > 0.0 { hh / (hh + ll) } else { 0.5 };
+        for (name, share) in [
+            (pair_name(id.light, id.heavy), p_het),
+            (
+                pair_name(id.heavy, id.heavy),
+                (1.0 - p_het) * heavy_given_homo,
+            ),
+            (
+                pair_name(id.light, id.light),
+                (1.0 - p_het) * (1.0 - heavy_given_homo),
+            ),
+        ] {
+            *type_shares.entry(name).or_insert(0.0) += share / n;
+        }
+    }
     Some(PairTypes {
-        elements: [light, heavy],
+        elements: [id.light, id.heavy],
         hetero_fraction,
-        label_shares,
+        type_shares,
         posterior,
-        pairs,
+        pairs: usable.iter().map(|u| (u.0, u.1)).collect(),
     })
 }
 
@@ -123,11 +157,7 @@ pub fn label_shares(
     let mut out = std::collections::BTreeMap::new();
     for &(a, b) in pairs {
         if let (Some(Some(x)), Some(Some(y))) = (labels.get(a), labels.get(b)) {
-            let (mut x, mut y) = (x.symbol(), y.symbol());
-            if y < x {
-                std::mem::swap(&mut x, &mut y);
-            }
-            *out.entry(format!("{x}-{y}")).or_insert(0.0) += 1.0 / pairs.len() as f64;
+            *out.entry(pair_name(*x, *y)).or_insert(0.0) += 1.0 / pairs.len() as f64;
         }
     }
     out

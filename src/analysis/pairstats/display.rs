@@ -49,13 +49,13 @@ impl std::fmt::Display for PairStats {
         if let Some(t) = &self.pair_types {
             let h = &t.hetero_fraction;
             let labels: Vec<String> = t
-                .label_shares
+                .type_shares
                 .iter()
                 .map(|(k, v)| format!("{k} {:.1} %", 100.0 * v))
                 .collect();
             writeln!(
                 f,
-                "pair types   {}-{} in {:.1} % of {} mutual pairs [{:.1}, {:.1}] (intensity ratios); by labels {}",
+                "pair types   {}-{} in {:.1} % of {} mutual pairs [{:.1}, {:.1}] (intensity ratios); expected types {}",
                 t.elements[1],
                 t.elements[0],
                 100.0 * h.estimate,

@@ -34,9 +34,9 @@ mod neighbours;
 
 pub use neighbours::nearest_neighbours;
 
-use crate::analysis::identity::{PairTypes, Photometry, pair_types};
+use crate::analysis::identity::{ElementIdentity, PairTypes, Photometry, pair_types};
 use crate::error::{Error, Result};
-use crate::structure::{Element, Positions, Region};
+use crate::structure::{Positions, Region};
 use crate::values::{Pair, angstrom_to_nm, nm_to_angstrom, short};
 use csr::{csr_cdf, csr_moments, csr_points};
 use gr::pair_correlation;
@@ -611,17 +611,15 @@ pub fn mutual_pairs(nn: &NearestNeighbours, [a, b]: [f64; 2]) -> Vec<(usize, usi
         .collect()
 }
 
-/// Add the pair types of `stats`' window from per-point photometry of two
-/// elements (lighter, heavier) with the expected intensity ratio.
+/// Add the pair types of `stats`' window from per-point photometry under
+/// the element model of the image.
 pub fn with_pair_types(
     stats: &mut PairStats,
-    p: &Positions,
     nn: &NearestNeighbours,
     photometry: &[Option<Photometry>],
-    elements: [Element; 2],
-    intensity_ratio: f64,
+    identity: &ElementIdentity,
 ) {
     let [a, b] = stats.window_nm;
     let pairs = mutual_pairs(nn, [nm_to_angstrom(a), nm_to_angstrom(b)]);
-    stats.pair_types = pair_types(&pairs, photometry, &p.elements, elements, intensity_ratio);
+    stats.pair_types = pair_types(&pairs, photometry, identity);
 }
