@@ -67,7 +67,7 @@ pub fn scale_bar_nm(width_nm: f64) -> f64 {
 /// box) onto an RGB8 image of `nx` x `ny` pixels of `pixel_angstrom`.
 /// Images narrower than 40 px get none.
 pub fn draw_scale_bar(rgb: &mut [u8], nx: usize, ny: usize, pixel_angstrom: f64) {
-    if nx < 40 || ny < 24 || !(pixel_angstrom > 0.0) {
+    if nx < 40 || ny < 24 || pixel_angstrom.is_nan() || pixel_angstrom <= 0.0 {
         return;
     }
     let nm = scale_bar_nm(nx as f64 * pixel_angstrom / 10.0);

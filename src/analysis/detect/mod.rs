@@ -151,7 +151,7 @@ impl DetectConfig {
             }
         }
         if let Some(g) = self.gain
-            && !(g >= 0.0 && g <= 1e9)
+            && !(0.0..=1e9).contains(&g)
         {
             return Err(Error::invalid(
                 "--gain",

@@ -101,7 +101,9 @@ pub fn pair_types(
 ) -> Option<PairTypes> {
     let delta = id.log_ratio();
     let (mu, pi) = (id.atoms.light_log_level, id.atoms.heavy_share);
-    let usable: Vec<(usize, usize, [(f64, f64); 2])> = pairs
+    // (a, b, [(ln I, s) of a and of b]).
+    type Usable = (usize, usize, [(f64, f64); 2]);
+    let usable: Vec<Usable> = pairs
         .iter()
         .filter_map(|&(a, b)| {
             let ya = photometry.get(a).copied().flatten()?.log()?;
