@@ -135,7 +135,7 @@ fn plot(
     supports: &[f64],
     rows: &[(f64, f64, f64, f64, f64)],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    sacsim::output::analyze::register_font();
+    sacsim::output::figure::register_font();
     let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
