@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cli::analyze::run(*args),
         Command::Detect(args) => cli::detect::run(*args),
         Command::Evaluate(args) => cli::evaluate::run(args),
+        Command::Profile(args) => cli::profile::run(*args),
         Command::Convert(args) => cli::convert::run(args),
         Command::Twin(args) => cli::twin::run(*args),
         Command::Dataset(args) => cli::dataset::run(*args),

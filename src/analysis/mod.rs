@@ -7,4 +7,5 @@ pub mod identity;
 pub mod inspect;
 pub mod neighbors;
 pub mod pairstats;
+pub mod profile;
 pub mod spatial;

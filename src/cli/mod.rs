@@ -12,6 +12,7 @@ pub mod detect;
 pub mod evaluate;
 pub mod image_input;
 pub mod inspect;
+pub mod profile;
 pub mod sample;
 pub mod series;
 pub mod simulate;
@@ -54,6 +55,9 @@ pub enum Command {
     /// A synthetic twin of a real image: same size, optics, noise and
     /// contrast, with known truth.
     Twin(Box<twin::Args>),
+    /// Intensity line profiles across atoms with a two-peak fit (a line in
+    /// Å, or every detected pair).
+    Profile(Box<profile::Args>),
     /// Score detections against ground truth.
     Evaluate(evaluate::Args),
     /// Generate a synthetic training set (images + COCO/YOLO/heatmap labels).

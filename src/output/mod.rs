@@ -28,6 +28,7 @@ pub mod detect;
 pub mod figure;
 pub mod image;
 pub mod load;
+pub mod profile;
 pub mod sample;
 pub mod series;
 pub mod simulate;

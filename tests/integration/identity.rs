@@ -2,7 +2,7 @@
 //! the heteronuclear fraction's interval against the truth over seeds, and
 //! the study's Co-Mn catalysts against their homonuclear controls.
 
-use super::{sacsim_ok, tempdir};
+use super::{json, sacsim_ok, tempdir};
 
 /// The standard case: 20 x 20 nm, 0.5 sites/nm², 2 nm amorphous support,
 /// 80 kV, 30 mrad, 80-200 mrad, 1e5 e/Å².
@@ -44,10 +44,6 @@ fn standard(dir: &std::path::Path, mix: &str, seed: u64) {
     ]);
     sacsim_ok(&["detect", &d("i"), "--elements", "Mn,Co", "-o", &d("d")]);
     sacsim_ok(&["analyze", &d("d"), "-o", &d("a")]);
-}
-
-fn json(path: &std::path::Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Heteronuclear share of the true mutual-nearest-neighbour pairs within

@@ -16,6 +16,7 @@ mod interop;
 mod io;
 mod microscope;
 mod multislice;
+mod profile;
 mod run;
 mod sample;
 mod shapes;
@@ -36,6 +37,11 @@ pub fn sacsim(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run sacsim")
+}
+
+/// A JSON file, parsed.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// A fresh temporary directory.
