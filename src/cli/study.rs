@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<()> {
     let t = std::time::Instant::now();
     let results = run_study(&study, &args.output)?;
     println!(
-        "{:<12} {:>6} {:>9} {:>18} {:>7} {:>8} {:>8} {:>6}",
+        "{:<12} {:>6} {:>9} {:>18} {:>7} {:>8} {:>8} {:>6}  {:>10}  {:<28}",
         "catalyst",
         "sites",
         "detected",
@@ -33,11 +33,31 @@ pub fn run(args: Args) -> Result<()> {
         "truth %",
         "random %",
         "peak nm",
-        "F1"
+        "F1",
+        "elements %",
+        "Co-Mn pairs % [95 % CI] (truth)"
     );
     for r in &results {
+        // A peak only where pairs exceed chance.
+        let peak = if r.excess_pairs[1] > 0.0 {
+            format!("{:.3}", r.peak_nm)
+        } else {
+            "-".into()
+        };
+        let accuracy = r
+            .element_accuracy
+            .map_or("n/a".into(), |a| format!("{:.1}", 100.0 * a));
+        let hetero = r.hetero_pair_fraction.as_ref().map_or("-".into(), |h| {
+            format!(
+                "{:.1} [{:.1}, {:.1}] ({:.1})",
+                100.0 * h.estimate,
+                100.0 * h.ci95[0],
+                100.0 * h.ci95[1],
+                100.0 * h.truth
+            )
+        });
         println!(
-            "{:<12} {:>6} {:>9} {:>6.1} [{:>4.1}, {:>4.1}] {:>7.1} {:>8.1} {:>8.3} {:>6.3}",
+            "{:<12} {:>6} {:>9} {:>6.1} [{:>4.1}, {:>4.1}] {:>7.1} {:>8.1} {:>8} {:>6.3}  {:>10}  {hetero}",
             r.name,
             r.sites,
             r.detected,
@@ -46,8 +66,9 @@ pub fn run(args: Args) -> Result<()> {
             100.0 * r.pair_fraction[2],
             100.0 * r.pair_fraction_truth,
             100.0 * r.pair_fraction_random,
-            r.peak_nm,
-            r.f1
+            peak,
+            r.f1,
+            accuracy
         );
     }
     let series: String = study

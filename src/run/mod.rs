@@ -91,6 +91,8 @@ pub struct HeteroSummary {
     pub truth: f64,
     /// Mutual pairs used.
     pub pairs: usize,
+    /// δ over the pairs' median noise (see `HeteroFraction`).
+    pub resolving_power: f64,
 }
 
 /// A statistic from the detections and from the truth.
@@ -276,6 +278,7 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
                 .count() as f64
                 / truth_pairs.len().max(1) as f64,
             pairs: t.hetero_fraction.pairs,
+            resolving_power: t.hetero_fraction.resolving_power,
         });
         figures.push(report::Figures {
             overlay_png: report::crop_overlay(&img.data, &found),

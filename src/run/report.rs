@@ -8,6 +8,7 @@ use base64::Engine;
 
 use super::{CatalystResult, Study};
 use crate::analysis::detect::DetectionResult;
+use crate::analysis::identity::MIN_RESOLVING_POWER;
 use crate::output::detect::overlay_png;
 
 /// The figures of one catalyst.
@@ -145,8 +146,16 @@ impl Report<'_> {
                     format!("{:.1}", r.rmse_pm),
                     r.element_accuracy.map_or("n/a (one metal)".into(), pct),
                     r.hetero_pair_fraction.as_ref().map_or("–".into(), |h| {
+                        let flag = if h.resolving_power < MIN_RESOLVING_POWER {
+                            format!(
+                                " (not calibrated: resolving power {:.2} < {MIN_RESOLVING_POWER})",
+                                h.resolving_power
+                            )
+                        } else {
+                            String::new()
+                        };
                         format!(
-                            "{} [{}, {}] ({})",
+                            "{} [{}, {}] ({}){flag}",
                             pct(h.estimate),
                             pct(h.ci95[0]),
                             pct(h.ci95[1]),

@@ -100,7 +100,20 @@ pub struct HeteroFraction {
     pub ci95: [f64; 2],
     /// Pairs used.
     pub pairs: usize,
+    /// δ over the median noise of the pairs' ln ratios: how far apart the
+    /// hetero- and homonuclear ratios lie in units of their noise. Below
+    /// [`MIN_RESOLVING_POWER`] the interval is not calibrated (the noise
+    /// model then decides the answer; examples/identity_calibration.rs).
+    #[serde(default)]
+    pub resolving_power: f64,
 }
+
+/// The resolving power below which the heteronuclear interval is flagged
+/// as not calibrated. Calibration by simulation (40 seeds per cell,
+/// examples/identity_calibration.rs): every 10⁴ e/Å² cell lay at
+/// 0.49-0.59, with estimates biased by up to −0.48 and coverage down to
+/// 24 of 40; every 10⁵ and 10⁶ cell at 1.02-3.61 covered at least 36 of 40.
+pub const MIN_RESOLVING_POWER: f64 = 0.75;
 
 /// P(heteronuclear) of one pair with ln ratio `x` and sd `s` at population
 /// fraction `h`.
@@ -151,10 +164,13 @@ pub fn fit_pairs(pairs: &[(f64, f64)], delta: f64) -> Option<HeteroFraction> {
         .filter(|p| 2.0 * (top - p.1) <= CHI2_95)
         .map(|p| p.0)
         .collect();
+    let mut noise: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+    noise.sort_by(f64::total_cmp);
     Some(HeteroFraction {
         estimate: best,
         ci95: [inside[0], inside[inside.len() - 1]],
         pairs: pairs.len(),
+        resolving_power: delta / noise[noise.len() / 2],
     })
 }
 

@@ -18,7 +18,8 @@ pub mod mixture;
 pub mod photometry;
 
 pub use mixture::{
-    AtomMixture, HeteroFraction, atom_posterior, fit_atoms, fit_pairs, pair_posterior,
+    AtomMixture, HeteroFraction, MIN_RESOLVING_POWER, atom_posterior, fit_atoms, fit_pairs,
+    pair_posterior,
 };
 pub use photometry::{BackgroundNoise, Photometry, PhotometryImage};
 

@@ -64,6 +64,14 @@ impl std::fmt::Display for PairStats {
                 100.0 * h.ci95[1],
                 labels.join(", ")
             )?;
+            if h.resolving_power < crate::analysis::identity::MIN_RESOLVING_POWER {
+                writeln!(
+                    f,
+                    "             warning: resolving power {:.2} (δ over the pairs' noise) is below {}: the interval is not calibrated at this noise",
+                    h.resolving_power,
+                    crate::analysis::identity::MIN_RESOLVING_POWER
+                )?;
+            }
         }
         let g = &self.groups;
         writeln!(
