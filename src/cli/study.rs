@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Result<()> {
         "peak nm",
         "F1",
         "elements %",
-        "Co-Mn pairs % [95 % CI] (truth)"
+        "heteronuclear pairs % [95 % CI] (truth)"
     );
     for r in &results {
         // A peak only where pairs exceed chance.

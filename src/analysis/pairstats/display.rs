@@ -55,13 +55,14 @@ impl std::fmt::Display for PairStats {
                 .collect();
             writeln!(
                 f,
-                "pair types   {}-{} in {:.1} % of {} mutual pairs [{:.1}, {:.1}] (intensity ratios); expected types {}",
+                "pair types   {}-{} in {:.1} % of {} mutual pairs [{:.1}, {:.1}] (intensity ratios, resolving power {:.2}); expected types {}",
                 t.elements[1],
                 t.elements[0],
                 100.0 * h.estimate,
                 h.pairs,
                 100.0 * h.ci95[0],
                 100.0 * h.ci95[1],
+                h.resolving_power,
                 labels.join(", ")
             )?;
             if h.resolving_power < crate::analysis::identity::MIN_RESOLVING_POWER {
