@@ -308,10 +308,17 @@ fn good_detections_on_a_bare_support_are_rare() {
     sample_and_image(tmp.path(), &bare, "1e5", "2");
     sacsim_ok(&["detect", &p("im/image.npy"), "-o", &p("det")]);
     let csv = std::fs::read_to_string(tmp.path().join("det/detections.csv")).unwrap();
+    let column = csv
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "quality")
+        .unwrap();
     let quality: Vec<&str> = csv
         .lines()
         .skip(1)
-        .map(|l| l.rsplit(',').next().unwrap())
+        .map(|l| l.split(',').nth(column).unwrap())
         .collect();
     let good = quality.iter().filter(|q| **q == "good").count();
     assert!(good <= 8, "{good} good false positives in 400 nm²");
