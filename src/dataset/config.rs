@@ -14,6 +14,7 @@
 //! heatmap_sigma_px = 1.5
 //! mask_radius_angstrom = 0.6
 //! categories = "element"      # or "element+site" (single / pair)
+//! image_format = "png8"       # png8 (robust 8-bit stretch), png16, tiff32f, npy
 //!
 //! [sample]
 //! density_per_nm2 = [0.3, 1.2]
@@ -77,6 +78,8 @@ pub struct RunConfig {
     pub mask_radius_angstrom: f64,
     /// `element` or `element+site`.
     pub categories: String,
+    /// How images are stored: png8, png16, tiff32f, npy.
+    pub image_format: super::image_format::ImageFormat,
 }
 
 impl Default for RunConfig {
@@ -93,6 +96,7 @@ impl Default for RunConfig {
             heatmap_sigma_px: 1.5,
             mask_radius_angstrom: 0.6,
             categories: "element".into(),
+            image_format: Default::default(),
         }
     }
 }
@@ -115,6 +119,9 @@ source_size_angstrom = [0.0, 0.6]
 
 [acquisition]
 dose_e_per_a2 = { log_uniform = [1e4, 1e6] }
+gain = { log_uniform = [20.0, 200.0] }
+offset = [0.0, 500.0]
+dark_noise = [5.0, 30.0]
 probe_jitter_angstrom = [0.0, 0.03]
 drift_angstrom = [[-1.4, 1.4], [-1.4, 1.4]]
 "#;

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use image::{ImageBuffer, ImageEncoder, Luma};
+use image::ImageEncoder;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -26,37 +26,72 @@ pub fn png16(data: &[f32], nx: usize, ny: usize) -> (Vec<u8>, PngScale) {
     let (min, max) = data
         .iter()
         .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let (min, max) = if data.is_empty() {
-        (0.0, 1.0)
+    let scale = if data.is_empty() {
+        PngScale { min: 0.0, max: 1.0 }
     } else {
-        (min as f64, max as f64)
+        PngScale {
+            min: min as f64,
+            max: max as f64,
+        }
     };
-    let span = if max > min { max - min } else { 1.0 };
-    let levels: Vec<u16> = data
-        .iter()
-        .map(|&v| {
-            (((v as f64 - min) / span) * 65535.0)
-                .round()
-                .clamp(0.0, 65535.0) as u16
-        })
-        .collect();
-    let buffer: ImageBuffer<Luma<u16>, Vec<u16>> =
-        ImageBuffer::from_raw(nx as u32, ny as u32, levels).expect("size matches");
+    (png_scaled(data, nx, ny, scale, PngDepth::Sixteen), scale)
+}
+
+/// Bits per PNG sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PngDepth {
+    /// 0-255.
+    Eight,
+    /// 0-65535.
+    Sixteen,
+}
+
+impl PngDepth {
+    /// The top level (255 or 65535).
+    pub fn top(self) -> f64 {
+        match self {
+            PngDepth::Eight => 255.0,
+            PngDepth::Sixteen => 65535.0,
+        }
+    }
+}
+
+/// A grayscale PNG of the data with `scale.min` at level 0 and
+/// `scale.max` at the top level; values outside are clipped.
+pub fn png_scaled(data: &[f32], nx: usize, ny: usize, scale: PngScale, depth: PngDepth) -> Vec<u8> {
+    let top = depth.top();
+    let span = if scale.max > scale.min {
+        scale.max - scale.min
+    } else {
+        1.0
+    };
+    let level = |v: f32| {
+        (((v as f64 - scale.min) / span) * top)
+            .round()
+            .clamp(0.0, top)
+    };
+    let (raw, colour): (Vec<u8>, _) = match depth {
+        PngDepth::Eight => (
+            data.iter().map(|&v| level(v) as u8).collect(),
+            image::ExtendedColorType::L8,
+        ),
+        PngDepth::Sixteen => (
+            data.iter()
+                .flat_map(|&v| (level(v) as u16).to_ne_bytes())
+                .collect(),
+            image::ExtendedColorType::L16,
+        ),
+    };
     let mut bytes = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new_with_quality(
         &mut bytes,
         image::codecs::png::CompressionType::Fast,
         image::codecs::png::FilterType::Sub,
     );
-    let raw: Vec<u8> = buffer
-        .as_raw()
-        .iter()
-        .flat_map(|v| v.to_ne_bytes())
-        .collect();
     encoder
-        .write_image(&raw, nx as u32, ny as u32, image::ExtendedColorType::L16)
+        .write_image(&raw, nx as u32, ny as u32, colour)
         .expect("in-memory PNG");
-    (bytes, PngScale { min, max })
+    bytes
 }
 
 /// A little-endian float32 `.npy` of shape (ny, nx).

@@ -263,8 +263,30 @@ fn pycocotools_loads_the_dataset_and_labels_match_the_atoms() {
         "-o",
         dir.to_str().unwrap(),
     ]);
+    // The same run as float32 npy: png8 levels map back to its values.
+    let npy_cfg = tmp.path().join("npy.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &npy_cfg,
+        text.replace("[run]\n", "[run]\nimage_format = \"npy\"\n"),
+    )
+    .unwrap();
+    let npy = tmp.path().join("npy");
+    sacsim_ok(&[
+        "dataset",
+        "--count",
+        "12",
+        "--config",
+        npy_cfg.to_str().unwrap(),
+        "-o",
+        npy.to_str().unwrap(),
+    ]);
     let script = root().join("tests/python/check_dataset.py");
-    let out = run_python(&[script.to_str().unwrap(), dir.to_str().unwrap()]);
+    let out = run_python(&[
+        script.to_str().unwrap(),
+        dir.to_str().unwrap(),
+        npy.to_str().unwrap(),
+    ]);
     assert!(out.contains("ok dataset 12 images"), "{out}");
 }
 

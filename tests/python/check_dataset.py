@@ -1,10 +1,22 @@
 """Load a sacsim dataset with pycocotools, parse its YOLO labels and check
 the heatmaps with Pillow/numpy against the exact positions.
 
-usage: check_dataset.py DATASET_DIR
+Loaders as users run them: torchvision's CocoDetection and Detectron2's
+register_coco_instances open os.path.join(image_root, file_name) with
+image_root = DATASET/images/SPLIT and convert("RGB"); Ultralytics'
+check_det_dataset takes the folder of data.yaml as the root when the
+file has no `path:` key (8.x: `Path(data.get("path") or
+Path(data["yaml_file"]).parent)`), and finds each image's labels by
+replacing /images/ with /labels/ and the suffix with .txt.
+
+With a second directory (the same run written as npy), every png8 level
+maps back to the float image through meta's grey_scale.
+
+usage: check_dataset.py DATASET_DIR [SAME_RUN_AS_NPY_DIR]
 """
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +25,16 @@ from PIL import Image
 from pycocotools.coco import COCO
 
 d = Path(sys.argv[1])
+npy_twin = Path(sys.argv[2]) if len(sys.argv) > 2 else None
 total_images = 0
+# Ultralytics: no `path:`, so the root is data.yaml's folder from any cwd.
+yaml_text = (d / "data.yaml").read_text()
+assert not any(l.startswith("path:") for l in yaml_text.splitlines()), yaml_text
+os.chdir("/")
+root = (d / "data.yaml").resolve().parent
+for line in yaml_text.splitlines():
+    if line.split(":")[0] in ("train", "val", "test"):
+        assert (root / line.split(":", 1)[1].strip()).is_dir(), line
 for split in ["train", "val", "test"]:
     ann = d / "annotations" / f"instances_{split}.json"
     coco = COCO(str(ann))
@@ -47,8 +68,29 @@ for split in ["train", "val", "test"]:
             if 2 <= ix < w - 2 and 2 <= iy < h - 2:
                 win = hm[iy - 2:iy + 3, ix - 2:ix + 3]
                 assert win.max() >= 0.8 * 65535 and hm[iy, ix] == win.max(), (stem, x, y)
-        img = np.asarray(Image.open(d / info["file_name"]))
-        assert img.shape == (h, w) and img.dtype == np.uint16
+        # torchvision CocoDetection(root=images/SPLIT) / Detectron2 image_root.
+        path = os.path.join(d / "images" / split, info["file_name"])
+        rgb = np.asarray(Image.open(path).convert("RGB"))
+        assert rgb.shape == (h, w, 3), rgb.shape
+        grey = np.asarray(Image.open(path).convert("L"))
+        levels = len(np.unique(grey))
+        assert levels >= 100, (path, levels)
+        raw = np.asarray(Image.open(path))
+        assert raw.dtype == np.uint8
+        # Ultralytics: labels beside images.
+        label = Path(str(path).replace(f"{os.sep}images{os.sep}", f"{os.sep}labels{os.sep}")).with_suffix(".txt")
+        assert label.is_file(), label
+        meta = json.loads((d / "meta" / split / f"{stem}.json").read_text())
+        g = meta["grey_scale"]
+        assert g["top"] == 255 and meta["image_format"] == "png8"
+        if npy_twin is not None:
+            values = np.load(npy_twin / "images" / split / f"{stem}.npy")
+            step = (g["max"] - g["min"]) / 255
+            back = g["min"] + raw.astype(float) * step
+            inside = (values >= g["min"]) & (values <= g["max"])
+            err = np.abs(back - values)[inside].max()
+            assert err <= step / 2 + 1e-3 * step, (stem, err, step)
+            assert inside.mean() >= 0.998 and values.max() == np.float32(g["max"])
         total_images += 1
 manifest = [json.loads(l) for l in (d / "manifest.jsonl").read_text().splitlines()]
 assert len(manifest) == total_images
