@@ -23,6 +23,8 @@ pub mod dataset;
 pub mod error;
 pub mod fft;
 pub mod io;
+#[cfg(feature = "net")]
+pub mod learn;
 pub mod limits;
 pub mod model;
 pub mod output;

@@ -34,6 +34,8 @@ fn main() -> ExitCode {
         Command::Detect(args) => cli::detect::run(*args),
         Command::Evaluate(args) => cli::evaluate::run(args),
         Command::Profile(args) => cli::profile::run(*args),
+        #[cfg(feature = "net")]
+        Command::Train(args) => cli::train::run(args),
         Command::Convert(args) => cli::convert::run(args),
         Command::Twin(args) => cli::twin::run(*args),
         Command::Dataset(args) => cli::dataset::run(*args),

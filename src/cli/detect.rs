@@ -18,6 +18,11 @@ pub struct Args {
     /// Detection settings.
     #[command(flatten)]
     pub config: DetectConfig,
+    /// The learned heatmap detector with these weights (safetensors from
+    /// `sacsim train`; feature `net`) instead of the classical one.
+    #[cfg(feature = "net")]
+    #[arg(long, value_name = "FILE")]
+    net: Option<PathBuf>,
     /// Output directory.
     #[arg(short, long, value_name = "DIR", default_value = "detections")]
     output: PathBuf,
@@ -68,6 +73,26 @@ pub fn run(args: Args) -> Result<()> {
     {
         config.intensity_ratio = Some(h / l);
         ratio_source = Some("the cross sections in params.json".to_string());
+    }
+    #[cfg(feature = "net")]
+    if let Some(weights) = &args.net {
+        let net = sacsim::learn::infer::NetDetector::from_bytes(
+            &std::fs::read(weights).map_err(|e| sacsim::Error::io(weights, e))?,
+        )?;
+        let result = net.detect(&raster.data, &frame, &config)?;
+        let files =
+            sacsim::output::detect::write_detections(&args.output, &path, &raster.data, &result)?;
+        println!(
+            "{} atoms in {} x {} px of {:.4} x {:.4} Å (from {source}) by the net (heatmap > {})",
+            result.detections.len(),
+            raster.nx,
+            raster.ny,
+            frame.pixel[0],
+            frame.pixel[1],
+            sacsim::learn::infer::NET_THRESHOLD
+        );
+        super::print_written(&args.output, &files);
+        return Ok(());
     }
     let mut result = detect(&raster.data, &frame, &config)?;
     if let (Some(id), Some(src)) = (result.identity.as_mut(), ratio_source) {

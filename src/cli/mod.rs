@@ -17,6 +17,8 @@ pub mod sample;
 pub mod series;
 pub mod simulate;
 pub mod study;
+#[cfg(feature = "net")]
+pub mod train;
 pub mod twin;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +60,9 @@ pub enum Command {
     /// Intensity line profiles across atoms with a two-peak fit (a line in
     /// Å, or every detected pair).
     Profile(Box<profile::Args>),
+    /// Train the learned atom detector on simulated images (feature `net`).
+    #[cfg(feature = "net")]
+    Train(train::Args),
     /// Score detections against ground truth.
     Evaluate(evaluate::Args),
     /// Generate a synthetic training set (images + COCO/YOLO/heatmap labels).

@@ -156,13 +156,23 @@ struct Drawn {
 /// so no periodic image of the sample shows inside the field.
 const MIN_PERIODIC_FIELD: f64 = 25.0;
 
-/// Generate image k's files in memory: (relative path, bytes), the meta
-/// file last.
-fn render(
-    config: &DatasetConfig,
-    categories: &Categories,
-    k: usize,
-) -> Result<Vec<(String, Vec<u8>)>> {
+/// Image k of a run, drawn and simulated in memory: what [`render`]
+/// writes and what `sacsim train` learns from.
+pub struct DrawnImage {
+    /// The noisy image.
+    pub image: crate::stem::incoherent::Image,
+    /// Every metal atom of the field.
+    pub truth: Vec<crate::stem::truth::TruthAtom>,
+    /// Whether each site holds more than one metal.
+    paired: std::collections::HashMap<u32, bool>,
+    sample: SampleConfig,
+    imaging: ImagingConfig,
+    acquisition: AcquisitionConfig,
+    shape: [usize; 2],
+}
+
+/// Draw and simulate image k of the run `config`.
+pub fn draw_image(config: &DatasetConfig, k: usize) -> Result<DrawnImage> {
     let mut rng = ChaCha8Rng::seed_from_u64(config.run.seed);
     rng.set_stream(k as u64);
     let mut imaging = config.imaging.draw(&mut rng)?;
@@ -189,13 +199,46 @@ fn render(
         &imaging.scan(),
         &acquisition,
     )?;
-    let img = &sim.image;
-    let paired: std::collections::HashMap<u32, bool> = built
+    let paired = built
         .sites
         .iter()
         .map(|site| (site.id, site.metals.len() > 1))
         .collect();
-    let truth = truth_atoms(&built.structure, &sim.clean.frame, imaging.all_atoms);
+    // Labels where the atoms show in the acquired image (drift, flyback
+    // and line jitter move them by up to a few Å).
+    let mut truth = truth_atoms(&built.structure, &sim.clean.frame, imaging.all_atoms);
+    crate::stem::truth::as_scanned(
+        &mut truth,
+        &crate::stem::noise::ScanMap::new(&acquisition, &sim.image.frame),
+    );
+    Ok(DrawnImage {
+        image: sim.image,
+        truth,
+        paired,
+        sample,
+        imaging,
+        acquisition,
+        shape,
+    })
+}
+
+/// Generate image k's files in memory: (relative path, bytes), the meta
+/// file last.
+fn render(
+    config: &DatasetConfig,
+    categories: &Categories,
+    k: usize,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let DrawnImage {
+        image: img,
+        truth,
+        paired,
+        sample,
+        imaging,
+        acquisition,
+        shape,
+    } = draw_image(config, k)?;
+    let img = &img;
     let split = split_of(config, k);
     let name = stem(k);
     let format = config.run.image_format;

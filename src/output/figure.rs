@@ -51,6 +51,35 @@ pub fn chart_png(
     encode_rgb(&rgb, width, height)
 }
 
+/// A line chart of (x, y) points.
+pub fn line_png(title: &str, x_label: &str, y_label: &str, points: &[(f64, f64)]) -> Vec<u8> {
+    let (x_max, y_max) = points
+        .iter()
+        .fold((1.0f64, 1e-9f64), |(a, b), p| (a.max(p.0), b.max(p.1)));
+    chart_png(900, 520, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..x_max, 0.0..y_max * 1.05)
+            .expect("chart");
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .label_style(("sans-serif", 15))
+            .draw()
+            .expect("mesh");
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                RGBColor(60, 110, 180).stroke_width(2),
+            ))
+            .expect("line");
+    })
+}
+
 /// The scale-bar length (nm) for a field `width_nm` wide: the largest
 /// 1-2-5 step not above a fifth of the width.
 pub fn scale_bar_nm(width_nm: f64) -> f64 {

@@ -21,8 +21,7 @@ use crate::structure::Structure;
 use super::{Provenance, listed, write_with_params};
 
 /// The pixel convention written into every image directory.
-pub const PIXEL_CONVENTION: &str =
-    "array[iy][ix] samples the image at (x0 + ix*px, y0 + iy*py) Å; atoms.csv x_px = (x - x0)/px";
+pub const PIXEL_CONVENTION: &str = "array[iy][ix] samples the image at (x0 + ix*px, y0 + iy*py) Å (before scan distortions); atoms.csv x_A,y_A are the specimen's positions and x_px,y_px where each atom shows in the image (= (x - x0)/px without drift, flyback or line jitter)";
 
 /// `params.json` of an image directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,7 +86,13 @@ pub fn write_simulation(
     if acquisition.is_noisy() {
         files.push(("clean.npy".into(), npy_f32(&sim.clean.data, nx, ny)));
     }
-    let truth = truth_atoms(structure, &img.frame, config.all_atoms);
+    // Pixels where each atom shows in image.npy (scan distortions
+    // included); x_A, y_A stay the specimen's positions.
+    let mut truth = truth_atoms(structure, &img.frame, config.all_atoms);
+    crate::stem::truth::as_scanned(
+        &mut truth,
+        &crate::stem::noise::ScanMap::new(acquisition, &img.frame),
+    );
     files.push(("atoms.csv".into(), truth_csv(&truth).into_bytes()));
     let params = SimulateParams {
         provenance: Provenance::of("simulate"),

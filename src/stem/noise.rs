@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::incoherent::{FineImage, Image};
 use crate::error::{Error, Result};
+use crate::structure::ImageFrame;
 use crate::values::Pair;
 
 /// How the image is acquired: dose, detector noise and scan artefacts.
@@ -384,16 +385,72 @@ pub fn acquire(fine: &FineImage, acq: &Acquisition) -> Image {
     Image { data, ..clean }
 }
 
+/// The per-line x shifts (Å) of line jitter.
+fn line_shifts(acq: &Acquisition, ny: usize) -> Vec<f64> {
+    let mut rng = acq.rng(LINES + 1);
+    let normal = Normal::new(0.0, 1.0).expect("unit normal");
+    (0..ny)
+        .map(|_| normal.sample(&mut rng) * acq.line_jitter)
+        .collect()
+}
+
+/// Where in the acquired image the specimen point (x, y) (Å) appears:
+/// the pixel (ix, iy) whose distorted scan position (drift, flyback and
+/// line jitter; [`distorted`]) lands on it. Probe jitter is per-pixel
+/// noise and moves nothing on average. For distortions much smaller than
+/// the field (drift of a few Å over tens of Å) the map is nearly the
+/// identity and fixed-point iteration converges in a few steps (at most
+/// 20 are taken).
+pub struct ScanMap {
+    frame: ImageFrame,
+    drift: [f64; 2],
+    flyback: f64,
+    decay: f64,
+    line_shift: Vec<f64>,
+}
+
+impl ScanMap {
+    /// The scan of `acq` over `frame`.
+    pub fn new(acq: &Acquisition, frame: &ImageFrame) -> ScanMap {
+        ScanMap {
+            frame: *frame,
+            drift: acq.drift.0,
+            flyback: acq.flyback,
+            decay: (0.05 * frame.nx() as f64).max(1.0),
+            line_shift: line_shifts(acq, frame.ny()),
+        }
+    }
+
+    /// The (fractional) pixel at which (x, y) Å appears.
+    pub fn apparent_pixel(&self, [x, y]: [f64; 2]) -> [f64; 2] {
+        let f = &self.frame;
+        let (nx, ny) = (f.nx() as f64, f.ny() as f64);
+        let [mut ix, mut iy] = f.to_pixel([x, y]);
+        for _ in 0..20 {
+            let t = (iy * nx + ix) / (nx * ny);
+            let line = (iy.round().max(0.0) as usize).min(self.line_shift.len().saturating_sub(1));
+            let shift = self.line_shift.get(line).copied().unwrap_or(0.0);
+            let new_iy = (y - f.origin[1] - self.drift[1] * t) / f.pixel[1];
+            let new_ix = (x
+                - f.origin[0]
+                - self.drift[0] * t
+                - shift
+                - self.flyback * (-ix.max(0.0) / self.decay).exp())
+                / f.pixel[0];
+            let done = (new_ix - ix).abs() < 1e-6 && (new_iy - iy).abs() < 1e-6;
+            (ix, iy) = (new_ix, new_iy);
+            if done {
+                break;
+            }
+        }
+        [ix, iy]
+    }
+}
+
 /// Sample the continuous image at the distorted scan positions.
 fn distorted(fine: &FineImage, clean: &Image, acq: &Acquisition) -> Vec<f32> {
     let (nx, ny) = (clean.frame.nx(), clean.frame.ny());
-    let line_shift: Vec<f64> = {
-        let mut rng = acq.rng(LINES + 1);
-        let normal = Normal::new(0.0, 1.0).expect("unit normal");
-        (0..ny)
-            .map(|_| normal.sample(&mut rng) * acq.line_jitter)
-            .collect()
-    };
+    let line_shift = line_shifts(acq, ny);
     let decay = (0.05 * nx as f64).max(1.0);
     let mut out = vec![0f32; nx * ny];
     out.par_chunks_mut(nx).enumerate().for_each(|(iy, row)| {

@@ -70,6 +70,15 @@ pub fn truth_atoms(structure: &Structure, frame: &ImageFrame, all: bool) -> Vec<
     out
 }
 
+/// Move every atom's pixel to where the scan `map` shows it in the
+/// acquired image (drift, flyback, line jitter); positions in Å stay the
+/// specimen's.
+pub fn as_scanned(truth: &mut [TruthAtom], map: &super::noise::ScanMap) {
+    for t in truth {
+        t.pixel = map.apparent_pixel([t.position[0], t.position[1]]);
+    }
+}
+
 /// The truth table as CSV: `atom,element,z,site,x_A,y_A,z_A,x_px,y_px`.
 pub fn truth_csv(atoms: &[TruthAtom]) -> String {
     let mut out = String::from("atom,element,z,site,x_A,y_A,z_A,x_px,y_px\n");

@@ -314,30 +314,7 @@ pub fn detect(image: &[f32], frame: &ImageFrame, s: &DetectConfig) -> Result<Det
     // Candidates: 3 x 3 maxima of z above threshold, off the border.
     let border = ((s.edge / px).ceil() as usize).max(1);
     let level = s.threshold as f32;
-    let mut candidates: Vec<(f32, usize, usize)> = (border..ny.saturating_sub(border))
-        .into_par_iter()
-        .flat_map_iter(|iy| {
-            let z = &z;
-            (border..nx.saturating_sub(border)).filter_map(move |ix| {
-                let v = z[iy * nx + ix];
-                if v <= level {
-                    return None;
-                }
-                for dy in [-1i64, 0, 1] {
-                    for dx in [-1i64, 0, 1] {
-                        if (dx, dy) != (0, 0) {
-                            let w = z[(iy as i64 + dy) as usize * nx + (ix as i64 + dx) as usize];
-                            // Ties: the first pixel in scan order wins.
-                            if w > v || (w == v && (dy < 0 || (dy == 0 && dx < 0))) {
-                                return None;
-                            }
-                        }
-                    }
-                }
-                Some((v, ix, iy))
-            })
-        })
-        .collect();
+    let mut candidates = maxima(&z, [nx, ny], border, level);
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.2, a.1).cmp(&(b.2, b.1))));
     let kept = suppress(&candidates, [nx, ny], s.min_separation / px);
 
@@ -457,6 +434,82 @@ fn assign_elements(
         gain,
         background,
         atoms,
+    }
+}
+
+/// 3 x 3 maxima of `z` above `level`, at least `border` pixels from the
+/// edge: (value, ix, iy).
+fn maxima(z: &[f32], [nx, ny]: [usize; 2], border: usize, level: f32) -> Vec<(f32, usize, usize)> {
+    (border..ny.saturating_sub(border))
+        .into_par_iter()
+        .flat_map_iter(|iy| {
+            (border..nx.saturating_sub(border)).filter_map(move |ix| {
+                let v = z[iy * nx + ix];
+                if v <= level {
+                    return None;
+                }
+                for dy in [-1i64, 0, 1] {
+                    for dx in [-1i64, 0, 1] {
+                        if (dx, dy) != (0, 0) {
+                            let w = z[(iy as i64 + dy) as usize * nx + (ix as i64 + dx) as usize];
+                            // Ties: the first pixel in scan order wins.
+                            if w > v || (w == v && (dy < 0 || (dy == 0 && dx < 0))) {
+                                return None;
+                            }
+                        }
+                    }
+                }
+                Some((v, ix, iy))
+            })
+        })
+        .collect()
+}
+
+/// Atoms from a score map on the image's grid (the learned detector's
+/// heatmap): maxima above `level`, suppressed within the minimum
+/// separation and refined on the score map, as [`detect`] does with its
+/// significance; snr is the score, intensity the image value at the peak.
+pub fn peaks_of(
+    score: &[f32],
+    image: &[f32],
+    frame: &ImageFrame,
+    s: &DetectConfig,
+    level: f32,
+) -> DetectionResult {
+    let [nx, ny] = frame.shape;
+    let px = (frame.pixel[0] + frame.pixel[1]) / 2.0;
+    let border = ((s.edge / px).ceil() as usize).max(1);
+    let mut candidates = maxima(score, [nx, ny], border, level);
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.2, a.1).cmp(&(b.2, b.1))));
+    let kept = suppress(&candidates, [nx, ny], s.min_separation / px);
+    let w = ((s.refine_radius / px).round() as i64).max(1);
+    let detections = kept
+        .iter()
+        .map(|&(ix, iy)| {
+            let ([x, y], fitted) = refine::refine(score, nx, ny, ix, iy, w);
+            Detection {
+                pixel: [x, y],
+                position: frame.to_angstrom([x, y]),
+                intensity: image[iy * nx + ix] as f64,
+                snr: score[iy * nx + ix] as f64,
+                quality: if fitted {
+                    Quality::Good
+                } else {
+                    Quality::Centroid
+                },
+                element: None,
+                photometry: None,
+                p_heavy: None,
+            }
+        })
+        .collect();
+    DetectionResult {
+        detections,
+        noise_sigma: 0.0,
+        smoothing_angstrom: 0.0,
+        frame: *frame,
+        settings: *s,
+        identity: None,
     }
 }
 

@@ -1,0 +1,262 @@
+//! Training the heatmap network on simulated images (`sacsim train`).
+//!
+//! The configuration is a dataset configuration (the images to learn from,
+//! drawn per step exactly as `sacsim dataset` draws them) plus a `[train]`
+//! table. Each step draws `batch` images k = step · batch + b, resamples
+//! them to the canonical pixel, crops the centre `patch` x `patch` and
+//! learns a Gaussian heatmap (σ = `heatmap_sigma_angstrom`) at every metal
+//! atom with a positive-weighted binary cross-entropy. Everything random
+//! comes from the run seed, so a run is reproducible; a checkpoint every
+//! `checkpoint_every` steps lets an interrupted run resume (the AdamW
+//! moments restart from zero at a resume).
+
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::unet::{UNet, seed_variables};
+use super::{CANONICAL_PIXEL, normalise, resample};
+use crate::dataset::config::DatasetConfig;
+use crate::dataset::draw_image;
+use crate::error::{Error, Result};
+
+/// The `[train]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainSettings {
+    /// Seed of the weights (the images use the dataset's `[run] seed`).
+    pub seed: u64,
+    /// Optimiser steps.
+    pub steps: usize,
+    /// Images per step.
+    pub batch: usize,
+    /// Crop edge at the canonical pixel (pixels, multiple of 4).
+    pub patch: usize,
+    /// Network base width (channels of the first level).
+    pub width: usize,
+    /// AdamW learning rate.
+    pub learning_rate: f64,
+    /// Heatmap Gaussian σ (Å).
+    pub heatmap_sigma_angstrom: f64,
+    /// Weight of atom pixels in the loss, 1 + w · target.
+    pub positive_weight: f64,
+    /// Save weights every this many steps.
+    pub checkpoint_every: usize,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            seed: 1,
+            steps: 2000,
+            batch: 8,
+            patch: 96,
+            width: 16,
+            learning_rate: 2e-3,
+            heatmap_sigma_angstrom: 0.3,
+            positive_weight: 20.0,
+            checkpoint_every: 100,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// Refuse settings that cannot train.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |key: &str, what: &str| Err(Error::invalid(format!("train.{key}"), what));
+        if !(1..=10_000_000).contains(&self.steps) {
+            return bad("steps", "give 1 to 10000000");
+        }
+        if !(1..=256).contains(&self.batch) {
+            return bad("batch", "give 1 to 256 images per step");
+        }
+        if !(16..=1024).contains(&self.patch) || !self.patch.is_multiple_of(4) {
+            return bad("patch", "give a multiple of 4 from 16 to 1024 pixels");
+        }
+        if !(2..=128).contains(&self.width) {
+            return bad("width", "give 2 to 128 channels");
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
+            return bad("learning_rate", "give a rate in (0, 1)");
+        }
+        if !(self.heatmap_sigma_angstrom > 0.05 && self.heatmap_sigma_angstrom < 5.0) {
+            return bad("heatmap_sigma_angstrom", "give 0.05 to 5 Å");
+        }
+        if !(0.0..=1e4).contains(&self.positive_weight) {
+            return bad("positive_weight", "give 0 to 10000");
+        }
+        if self.checkpoint_every == 0 {
+            return bad("checkpoint_every", "give at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// A training configuration: the images and the `[train]` table.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// The images (a dataset configuration).
+    pub data: DatasetConfig,
+    /// The training settings.
+    pub train: TrainSettings,
+}
+
+impl TrainConfig {
+    /// Parse TOML: `[train]` plus the tables of a dataset configuration.
+    pub fn from_toml(text: &str, source: &str) -> Result<TrainConfig> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| {
+            Error::invalid("--config", format!("{source}: {}", e.message()))
+        })?;
+        let train: TrainSettings = match table.remove("train") {
+            Some(t) => t.try_into().map_err(|e: toml::de::Error| {
+                Error::invalid("--config", format!("{source}: [train]: {}", e.message()))
+            })?,
+            None => TrainSettings::default(),
+        };
+        train.validate()?;
+        let data = DatasetConfig::from_toml(&toml::to_string(&table).expect("TOML"), source)?;
+        Ok(TrainConfig { data, train })
+    }
+}
+
+/// Training example k: the normalised crop and its heatmap target (patch²
+/// each, row-major).
+pub fn example(config: &TrainConfig, k: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    let s = &config.train;
+    let drawn = draw_image(&config.data, k)?;
+    let frame = drawn.image.frame;
+    let [nx, ny] = frame.shape;
+    let m = |n: usize, px: f64| ((n as f64 * px / CANONICAL_PIXEL).round() as usize).max(1);
+    let (mx, my) = (m(nx, frame.pixel[0]), m(ny, frame.pixel[1]));
+    if mx < s.patch || my < s.patch {
+        return Err(Error::invalid(
+            "train.patch",
+            format!(
+                "image {k} spans {mx} x {my} canonical pixels ({CANONICAL_PIXEL} Å), smaller than the {} px patch: give a larger imaging.shape",
+                s.patch
+            ),
+        ));
+    }
+    let image = normalise(&resample(&drawn.image.data, [nx, ny], [mx, my]));
+    let (x0, y0) = ((mx - s.patch) / 2, (my - s.patch) / 2);
+    let p = s.patch;
+    let crop: Vec<f32> = (y0..y0 + p)
+        .flat_map(|y| image[y * mx + x0..y * mx + x0 + p].iter().copied())
+        .collect();
+    // Atom centres in crop pixels: canonical pixel centres sit at
+    // (i + 0.5) · size of the resampled grid.
+    let sigma = s.heatmap_sigma_angstrom / CANONICAL_PIXEL;
+    let mut target = vec![0f32; p * p];
+    for t in &drawn.truth {
+        let cx = (t.pixel[0] + 0.5) * mx as f64 / nx as f64 - 0.5 - x0 as f64;
+        let cy = (t.pixel[1] + 0.5) * my as f64 / ny as f64 - 0.5 - y0 as f64;
+        let r = (3.0 * sigma).ceil() as i64;
+        for y in (cy.round() as i64 - r).max(0)..=(cy.round() as i64 + r).min(p as i64 - 1) {
+            for x in (cx.round() as i64 - r).max(0)..=(cx.round() as i64 + r).min(p as i64 - 1) {
+                let g = (-((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2))
+                    / (2.0 * sigma * sigma))
+                    .exp();
+                let v = &mut target[y as usize * p + x as usize];
+                *v = v.max(g as f32);
+            }
+        }
+    }
+    Ok((crop, target))
+}
+
+/// What a training run reports per logged step.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct LossPoint {
+    /// Step (from 1).
+    pub step: usize,
+    /// Mean weighted BCE of the step's batch.
+    pub loss: f64,
+}
+
+fn candle(e: candle_core::Error) -> Error {
+    Error::invalid("train", format!("network: {e}"))
+}
+
+/// Train into `out` (weights `detector.safetensors`, `checkpoint.json`),
+/// resuming from a checkpoint there; `progress(step, loss)` after every
+/// step. Returns the loss history of this call.
+pub fn train(
+    config: &TrainConfig,
+    out: &Path,
+    mut progress: impl FnMut(usize, f64),
+) -> Result<Vec<LossPoint>> {
+    let s = config.train;
+    let vars = VarMap::new();
+    let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+    let net = UNet::new(s.width, vb).map_err(candle)?;
+    seed_variables(&vars, s.seed).map_err(candle)?;
+    let weights = out.join("detector.safetensors");
+    let checkpoint = out.join("checkpoint.json");
+    let mut start = 0;
+    if checkpoint.is_file() && weights.is_file() {
+        let text = std::fs::read_to_string(&checkpoint).map_err(|e| Error::io(&checkpoint, e))?;
+        start = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["step"].as_u64())
+            .unwrap_or(0) as usize;
+        let mut vars = vars.clone();
+        vars.load(&weights).map_err(candle)?;
+    }
+    let mut opt = AdamW::new(
+        vars.all_vars(),
+        ParamsAdamW {
+            lr: s.learning_rate,
+            weight_decay: 1e-4,
+            ..Default::default()
+        },
+    )
+    .map_err(candle)?;
+    let p = s.patch;
+    let mut history = Vec::new();
+    for step in start..s.steps {
+        let batch: Vec<(Vec<f32>, Vec<f32>)> = (0..s.batch)
+            .into_par_iter()
+            .map(|b| example(config, step * s.batch + b))
+            .collect::<Result<_>>()?;
+        let (xs, ts): (Vec<Vec<f32>>, Vec<Vec<f32>>) = batch.into_iter().unzip();
+        let shape = (s.batch, 1, p, p);
+        let x = Tensor::from_vec(xs.concat(), shape, &Device::Cpu).map_err(candle)?;
+        let t = Tensor::from_vec(ts.concat(), shape, &Device::Cpu).map_err(candle)?;
+        let loss = weighted_bce(&net.forward(&x).map_err(candle)?, &t, s.positive_weight)
+            .map_err(candle)?;
+        opt.backward_step(&loss).map_err(candle)?;
+        let value = loss.to_scalar::<f32>().map_err(candle)? as f64;
+        history.push(LossPoint {
+            step: step + 1,
+            loss: value,
+        });
+        progress(step + 1, value);
+        if (step + 1) % s.checkpoint_every == 0 || step + 1 == s.steps {
+            save(&vars, out, step + 1)?;
+        }
+    }
+    Ok(history)
+}
+
+/// mean((1 + w·t) · BCE(logit, t)), BCE = max(z, 0) − z·t + ln(1 + e^−|z|).
+fn weighted_bce(logits: &Tensor, target: &Tensor, w: f64) -> candle_core::Result<Tensor> {
+    let bce = (logits.relu()? - (logits * target)?)?
+        .add(&((logits.abs()?.neg()?.exp()? + 1.0)?.log()?))?;
+    let weight = ((target * w)? + 1.0)?;
+    (bce * weight)?.mean_all()
+}
+
+fn save(vars: &VarMap, out: &Path, step: usize) -> Result<()> {
+    crate::output::prepare_dir(out)?;
+    let weights = out.join("detector.safetensors");
+    let tmp = out.join(".detector.safetensors.tmp");
+    vars.save(&tmp).map_err(candle)?;
+    std::fs::rename(&tmp, &weights).map_err(|e| Error::io(&weights, e))?;
+    crate::io::write_atomic(
+        &out.join("checkpoint.json"),
+        format!("{{\"step\": {step}}}\n").as_bytes(),
+    )
+}
