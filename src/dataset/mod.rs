@@ -210,6 +210,7 @@ pub fn draw_image(config: &DatasetConfig, k: usize) -> Result<DrawnImage> {
     crate::stem::truth::as_scanned(
         &mut truth,
         &crate::stem::noise::ScanMap::new(&acquisition, &sim.image.frame),
+        &sim.image.frame,
     );
     Ok(DrawnImage {
         image: sim.image,

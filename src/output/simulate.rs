@@ -92,6 +92,7 @@ pub fn write_simulation(
     crate::stem::truth::as_scanned(
         &mut truth,
         &crate::stem::noise::ScanMap::new(acquisition, &img.frame),
+        &img.frame,
     );
     files.push(("atoms.csv".into(), truth_csv(&truth).into_bytes()));
     let params = SimulateParams {

@@ -71,12 +71,17 @@ pub fn truth_atoms(structure: &Structure, frame: &ImageFrame, all: bool) -> Vec<
 }
 
 /// Move every atom's pixel to where the scan `map` shows it in the
-/// acquired image (drift, flyback, line jitter); positions in Å stay the
-/// specimen's.
-pub fn as_scanned(truth: &mut [TruthAtom], map: &super::noise::ScanMap) {
-    for t in truth {
+/// acquired image (drift, flyback, line jitter), and keep those that show
+/// inside its [−0.5, n − 0.5) pixels; positions in Å stay the specimen's.
+pub fn as_scanned(truth: &mut Vec<TruthAtom>, map: &super::noise::ScanMap, frame: &ImageFrame) {
+    let [nx, ny] = frame.shape;
+    for t in truth.iter_mut() {
         t.pixel = map.apparent_pixel([t.position[0], t.position[1]]);
     }
+    truth.retain(|t| {
+        let [x, y] = t.pixel;
+        (-0.5..nx as f64 - 0.5).contains(&x) && (-0.5..ny as f64 - 0.5).contains(&y)
+    });
 }
 
 /// The truth table as CSV: `atom,element,z,site,x_A,y_A,z_A,x_px,y_px`.
