@@ -28,4 +28,4 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --all-features --release -- -D warnings
-SACSIM_PYTHON="$PWD/.venv/bin/python" cargo test --release --features interop
+SACSIM_PYTHON="$PWD/.venv/bin/python" cargo test --release --features interop,net

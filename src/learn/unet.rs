@@ -67,6 +67,9 @@ impl UNet {
     }
 }
 
+/// ln(0.01 / 0.99): the head's starting logit.
+const HEAD_PRIOR_LOGIT: f32 = -4.595;
+
 /// Re-initialise every variable from `seed` (He normal for weights, zero
 /// biases), in name order: candle's CPU generator cannot be seeded, and
 /// the same seed must give the same network.
@@ -79,11 +82,16 @@ pub fn seed_variables(vars: &VarMap, seed: u64) -> Result<()> {
         let var = &data[name];
         let dims = var.dims().to_vec();
         let n: usize = dims.iter().product();
+        // The head starts near P(atom) = 1 % everywhere (bias ln(0.01/0.99),
+        // small weights; Lin et al. 2017): atoms are sparse, and a head that
+        // starts at 50 % spends its first hundreds of steps unlearning it.
+        let head = name.starts_with("head");
         let values: Vec<f32> = if name.ends_with("bias") {
-            vec![0.0; n]
+            vec![if head { HEAD_PRIOR_LOGIT } else { 0.0 }; n]
         } else {
             let fan_in: usize = dims[1..].iter().product();
-            let normal = Normal::new(0.0, (2.0 / fan_in as f64).sqrt()).expect("finite");
+            let sd = (2.0 / fan_in as f64).sqrt() * if head { 0.01 } else { 1.0 };
+            let normal = Normal::new(0.0, sd).expect("finite");
             (0..n).map(|_| normal.sample(&mut rng) as f32).collect()
         };
         var.set(&Tensor::from_vec(values, dims, &Device::Cpu)?.to_dtype(DType::F32)?)?;

@@ -14,6 +14,8 @@ mod identity;
 #[cfg(feature = "interop")]
 mod interop;
 mod io;
+#[cfg(feature = "net")]
+mod learn;
 mod microscope;
 mod multislice;
 mod profile;
