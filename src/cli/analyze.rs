@@ -56,6 +56,7 @@ pub fn run(args: Args) -> Result<()> {
         three_d: args.three_d,
         pixel_size: args.pixel_size,
         region,
+        as_imaged: false,
     };
     let positions = load(&args.input, &opts)?;
     let (mut stats, nn) = pairstats::analyze_with_neighbours(&positions, &args.config)?;

@@ -11,7 +11,8 @@ use sacsim::output::load::{LoadOptions, load};
 pub struct Args {
     /// Detections: a detect directory or a CSV of x,y[,element] (Å).
     detections: PathBuf,
-    /// Truth: a simulate or sample directory, a structure, or a CSV (Å).
+    /// Truth: a simulate directory (its atoms where the image shows them),
+    /// a sample directory, a structure, or a CSV (Å).
     truth: PathBuf,
     /// Matching radius (Å).
     #[arg(long, default_value_t = 1.0, value_name = "Å")]
@@ -24,7 +25,15 @@ pub struct Args {
 /// Run `sacsim evaluate`.
 pub fn run(args: Args) -> Result<()> {
     let detections = load(&args.detections, &LoadOptions::default())?;
-    let truth = load(&args.truth, &LoadOptions::default())?;
+    // A simulate directory's atoms where the image shows them (scan
+    // drift moves them), in the detections' frame.
+    let truth = load(
+        &args.truth,
+        &LoadOptions {
+            as_imaged: true,
+            ..LoadOptions::default()
+        },
+    )?;
     let s = sacsim::analysis::evaluate::evaluate(&detections, &truth, args.radius)?;
     let acc = s.element_accuracy.map_or(String::new(), |a| {
         format!(", elements {:.1} % right", 100.0 * a)

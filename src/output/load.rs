@@ -23,6 +23,11 @@ pub struct LoadOptions {
     pub pixel_size: Option<f64>,
     /// Override the analysis region.
     pub region: Option<Region>,
+    /// For a `simulate` directory: each atom where it shows in the image
+    /// (its x_px, y_px through the image frame, scan distortions
+    /// included) rather than where it sits in the specimen: what
+    /// detections are compared with.
+    pub as_imaged: bool,
 }
 
 /// Read positions from a structure file, a CSV, a `.npy` (N x 2 or N x 3,
@@ -57,12 +62,23 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Positions> {
                 read_csv(&read(&csv)?, &csv, None, Some(region))?
             }
             Some(csv) => {
-                let (origin, size) = image_frame(path)?.field();
+                let frame = image_frame(path)?;
+                let (origin, size) = frame.field();
                 let field = Region::Open {
                     origin: [origin[0], origin[1], 0.0],
                     size: [size[0], size[1], 0.0],
                 };
-                read_csv(&read(&csv)?, &csv, None, Some(opts.region.unwrap_or(field)))?
+                let text = read(&csv)?;
+                let mut pos = read_csv(&text, &csv, None, Some(opts.region.unwrap_or(field)))?;
+                if opts.as_imaged && csv.ends_with("atoms.csv") {
+                    // The same rows in pixels, placed through the frame.
+                    let pixels = read_csv(&text.replacen("x_A,y_A,z_A", "xs,ys,zs", 1), &csv, Some(1.0), None)?;
+                    for (p, q) in pos.points.iter_mut().zip(&pixels.points) {
+                        let [x, y] = frame.to_angstrom([q[0], q[1]]);
+                        (p[0], p[1]) = (x, y);
+                    }
+                }
+                pos
             }
             None => structure(path)?,
         }

@@ -237,7 +237,25 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
                 }),
             format!("{} truth", cat.name),
         );
-        let scores = evaluate(&det, &truth, 1.0)?;
+        // Detections are scored against where the image shows each atom
+        // (scan drift moves them); statistics use the specimen positions.
+        let mut seen = truth_atoms(&sample.structure, &sim.clean.frame, false);
+        crate::stem::truth::as_scanned(
+            &mut seen,
+            &crate::stem::noise::ScanMap::new(&acq, &img.frame),
+            &img.frame,
+        );
+        let imaged = field_positions(
+            &img.frame,
+            seen.iter().map(|t| {
+                (
+                    img.frame.to_angstrom(t.pixel),
+                    Element::from_symbol(&t.element).ok(),
+                )
+            }),
+            format!("{} truth as imaged", cat.name),
+        );
+        let scores = evaluate(&det, &imaged, 1.0)?;
         let (mut stats, nn) = analyze_with_neighbours(&det, &study.analyze)?;
         if let Some(id) = &found.identity {
             let photometry: Vec<_> = found.detections.iter().map(|d| d.photometry).collect();
