@@ -27,7 +27,7 @@ pub fn run(args: Args) -> Result<()> {
     sacsim::io::write_atomic(&args.output.join("train.toml"), text.as_bytes())?;
     let t = std::time::Instant::now();
     let steps = config.train.steps;
-    let history = train(&config, &args.output, |step, loss| {
+    train(&config, &args.output, |step, loss| {
         if step % 10 == 0 || step == steps {
             eprintln!(
                 "step {step}/{steps}: loss {loss:.5} ({:.1} s)",
@@ -35,13 +35,9 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
     })?;
-    // The loss history of all runs into this directory.
-    let csv_path = args.output.join("loss.csv");
-    let mut csv = std::fs::read_to_string(&csv_path).unwrap_or_else(|_| "step,loss\n".into());
-    for p in &history {
-        csv.push_str(&format!("{},{:.6}\n", p.step, p.loss));
-    }
-    sacsim::io::write_atomic(&csv_path, csv.as_bytes())?;
+    // The loss history of every run into this directory (train writes
+    // it at each checkpoint).
+    let csv = std::fs::read_to_string(args.output.join("loss.csv")).unwrap_or_default();
     let points: Vec<(f64, f64)> = csv
         .lines()
         .skip(1)

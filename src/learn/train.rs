@@ -180,9 +180,10 @@ fn candle(e: candle_core::Error) -> Error {
     Error::invalid("train", format!("network: {e}"))
 }
 
-/// Train into `out` (weights `detector.safetensors`, `checkpoint.json`),
-/// resuming from a checkpoint there; `progress(step, loss)` after every
-/// step. Returns the loss history of this call.
+/// Train into `out` (weights `detector.safetensors`, `loss.csv`,
+/// `checkpoint.json`, all written at every checkpoint), resuming from a
+/// checkpoint there; `progress(step, loss)` after every step. Returns the
+/// loss history of this call.
 pub fn train(
     config: &TrainConfig,
     out: &Path,
@@ -216,6 +217,7 @@ pub fn train(
     .map_err(candle)?;
     let p = s.patch;
     let mut history = Vec::new();
+    let mut saved = 0;
     for step in start..s.steps {
         let batch: Vec<(Vec<f32>, Vec<f32>)> = (0..s.batch)
             .into_par_iter()
@@ -235,7 +237,8 @@ pub fn train(
         });
         progress(step + 1, value);
         if (step + 1) % s.checkpoint_every == 0 || step + 1 == s.steps {
-            save(&vars, out, step + 1)?;
+            save(&vars, out, step + 1, &history[saved..])?;
+            saved = history.len();
         }
     }
     Ok(history)
@@ -249,12 +252,21 @@ fn weighted_bce(logits: &Tensor, target: &Tensor, w: f64) -> candle_core::Result
     (bce * weight)?.mean_all()
 }
 
-fn save(vars: &VarMap, out: &Path, step: usize) -> Result<()> {
+/// Save the weights, append the losses since the last save to loss.csv,
+/// then mark the step done in checkpoint.json (written last, so a resume
+/// never skips steps whose weights were not saved).
+fn save(vars: &VarMap, out: &Path, step: usize, losses: &[LossPoint]) -> Result<()> {
     crate::output::prepare_dir(out)?;
     let weights = out.join("detector.safetensors");
     let tmp = out.join(".detector.safetensors.tmp");
     vars.save(&tmp).map_err(candle)?;
     std::fs::rename(&tmp, &weights).map_err(|e| Error::io(&weights, e))?;
+    let csv_path = out.join("loss.csv");
+    let mut csv = std::fs::read_to_string(&csv_path).unwrap_or_else(|_| "step,loss\n".into());
+    for p in losses {
+        csv.push_str(&format!("{},{:.6}\n", p.step, p.loss));
+    }
+    crate::io::write_atomic(&csv_path, csv.as_bytes())?;
     crate::io::write_atomic(
         &out.join("checkpoint.json"),
         format!("{{\"step\": {step}}}\n").as_bytes(),

@@ -72,7 +72,12 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Positions> {
                 let mut pos = read_csv(&text, &csv, None, Some(opts.region.unwrap_or(field)))?;
                 if opts.as_imaged && csv.ends_with("atoms.csv") {
                     // The same rows in pixels, placed through the frame.
-                    let pixels = read_csv(&text.replacen("x_A,y_A,z_A", "xs,ys,zs", 1), &csv, Some(1.0), None)?;
+                    let pixels = read_csv(
+                        &text.replacen("x_A,y_A,z_A", "xs,ys,zs", 1),
+                        &csv,
+                        Some(1.0),
+                        None,
+                    )?;
                     for (p, q) in pos.points.iter_mut().zip(&pixels.points) {
                         let [x, y] = frame.to_angstrom([q[0], q[1]]);
                         (p[0], p[1]) = (x, y);
