@@ -23,11 +23,12 @@ use sacsim::analysis::pairstats::{
     AnalyzeConfig, analyze_with_neighbours, mutual_pairs, with_pair_types,
 };
 use sacsim::model::sample::{SampleSpec, Support, SupportShape, build_sample, parse_mix};
+use sacsim::run::field_positions;
 use sacsim::stem::acquire_image;
 use sacsim::stem::incoherent::{Imaging, Scan};
 use sacsim::stem::noise::Acquisition;
 use sacsim::stem::truth::truth_atoms;
-use sacsim::structure::{Element, ImageFrame, Positions, Region};
+use sacsim::structure::Element;
 use sacsim::values::Pair;
 
 const MIX: &str = "l-comn:0.4,l-co2:0.2,l-mn2:0.2,co-n4:0.1,mn-n4:0.1";
@@ -39,24 +40,6 @@ struct Rep {
     error: f64,
     accuracy: f64,
     resolving_power: f64,
-}
-
-fn positions(frame: &ImageFrame, points: Vec<([f64; 2], Option<Element>)>) -> Positions {
-    let (origin, size) = frame.field();
-    let (points, elements) = points
-        .into_iter()
-        .map(|(p, e)| ([p[0], p[1], 0.0], e))
-        .unzip();
-    Positions {
-        points,
-        elements,
-        region: Region::Open {
-            origin: [origin[0], origin[1], 0.0],
-            size: [size[0], size[1], 0.0],
-        },
-        dims: 2,
-        source: String::new(),
-    }
 }
 
 fn repetition(dose: f64, support_nm: f64, seed: u64) -> sacsim::Result<Option<Rep>> {
@@ -98,15 +81,12 @@ fn repetition(dose: f64, support_nm: f64, seed: u64) -> sacsim::Result<Option<Re
     };
     let img = &sim.image;
     let found = detect(&img.data, &img.frame, &settings)?;
-    let det = positions(
+    let det = field_positions(
         &img.frame,
-        found
-            .detections
-            .iter()
-            .map(|d| (d.position, d.element))
-            .collect(),
+        found.detections.iter().map(|d| (d.position, d.element)),
+        String::new(),
     );
-    let truth = positions(
+    let truth = field_positions(
         &img.frame,
         truth_atoms(&sample.structure, &sim.clean.frame, false)
             .iter()
@@ -115,8 +95,8 @@ fn repetition(dose: f64, support_nm: f64, seed: u64) -> sacsim::Result<Option<Re
                     [t.position[0], t.position[1]],
                     Element::from_symbol(&t.element).ok(),
                 )
-            })
-            .collect(),
+            }),
+        String::new(),
     );
     let config = AnalyzeConfig::default();
     let (mut stats, nn) = analyze_with_neighbours(&det, &config)?;

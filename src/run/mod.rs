@@ -135,7 +135,7 @@ fn study_elements(study: &Study) -> Option<Pair<Element>> {
 }
 
 /// Positions in the image field: detections or truth.
-fn field_positions(
+pub fn field_positions(
     frame: &ImageFrame,
     points: impl Iterator<Item = ([f64; 2], Option<Element>)>,
     source: String,
@@ -225,21 +225,20 @@ pub fn run_study(study: &Study, out: &Path) -> Result<Vec<CatalystResult>> {
             found.detections.iter().map(|d| (d.position, d.element)),
             format!("{} detections", cat.name),
         );
+        let atoms = truth_atoms(&sample.structure, &sim.clean.frame, false);
         let truth = field_positions(
             &img.frame,
-            truth_atoms(&sample.structure, &sim.clean.frame, false)
-                .iter()
-                .map(|t| {
-                    (
-                        [t.position[0], t.position[1]],
-                        Element::from_symbol(&t.element).ok(),
-                    )
-                }),
+            atoms.iter().map(|t| {
+                (
+                    [t.position[0], t.position[1]],
+                    Element::from_symbol(&t.element).ok(),
+                )
+            }),
             format!("{} truth", cat.name),
         );
         // Detections are scored against where the image shows each atom
         // (scan drift moves them); statistics use the specimen positions.
-        let mut seen = truth_atoms(&sample.structure, &sim.clean.frame, false);
+        let mut seen = atoms;
         crate::stem::truth::as_scanned(
             &mut seen,
             &crate::stem::noise::ScanMap::new(&acq, &img.frame),
