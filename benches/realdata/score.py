@@ -8,6 +8,12 @@ the set's `tune` images; `--no-baseline` skips it).
 
     .venv/bin/python benches/realdata/score.py [--split test] [--sets hpai_pt_nc,sjeon_re_bpy]
 
+The learned detector's row: pass detect's flags after `--`, e.g.
+`-- --net models/net/detector.safetensors`. `--sweep 0.2,0.3,0.5` scores
+each level of the detections' `snr` column (the heatmap level for the net,
+the z-score for the classical detector) from one detect run at the lowest
+level given by the flags (choose a level on `--split tune`).
+
 Pixel sizes come from the files where they carry them (hpai_pt_nc), else
 from the set's README value (sjeon_*: 0.1603 Å). Tune on `tune`, report
 `test` (../shared/realdata/README.md).
@@ -42,6 +48,7 @@ def main():
     p.add_argument("--sets", default="hpai_pt_nc,sjeon_re_bpy,sjeon_pt_porph")
     p.add_argument("--sacsim", default=str(ROOT / "target/release/sacsim"))
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--sweep", default=None, help="comma-separated snr levels to score")
     p.add_argument("extra", nargs="*", help="extra detect flags")
     a = p.parse_args()
     if not a.no_baseline:
@@ -49,7 +56,8 @@ def main():
             baseline(name, a.split)
     for name in a.sets.split(","):
         rows = [r for r in csv.DictReader(open(DATA / name / "index.csv")) if r["split_used_here"] == a.split]
-        totals = {1.0: [0, 0, 0, []], 2.0: [0, 0, 0, []]}
+        levels = [float(v) for v in a.sweep.split(",")] if a.sweep else [None]
+        totals = {(lv, rad): [0, 0, 0, []] for lv in levels for rad in (1.0, 2.0)}
         px = None
         for r in rows:
             with tempfile.TemporaryDirectory() as tmp:
@@ -57,18 +65,20 @@ def main():
                 if name in PIXEL:
                     cmd += ["--pixel-size", str(PIXEL[name])]
                 out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-                det = np.array([[float(x) for x in l.split(",")[3:5]] for l in open(f"{tmp}/detections.csv").read().splitlines()[1:]]).reshape(-1, 2)
+                lines = [l.split(",") for l in open(f"{tmp}/detections.csv").read().splitlines()[1:]]
+                all_det = np.array([[float(x) for x in l[3:5]] + [float(l[6])] for l in lines]).reshape(-1, 3)
                 px = float(out.stdout.split(" px of ")[1].split(" x ")[0])
             truth = np.loadtxt(DATA / name / r["truth"], delimiter=",", skiprows=1, ndmin=2)[:, :2]
-            for radius in totals:
+            for (level, radius), t in totals.items():
+                det = all_det[:, :2] if level is None else all_det[all_det[:, 2] >= level, :2]
                 m, dists = match(det, truth, radius / px)
-                t = totals[radius]
                 t[0] += m; t[1] += len(det); t[2] += len(truth); t[3] += dists
-        for radius, (m, nd, nt, dists) in totals.items():
+        for (level, radius), (m, nd, nt, dists) in totals.items():
             prec, rec = m / max(nd, 1), m / max(nt, 1)
             f1 = 2 * prec * rec / max(prec + rec, 1e-12)
             rmse = float(np.sqrt(np.mean(np.square(dists)))) * px if dists else float("nan")
-            print(f"{name:15s} {a.split:5s} {len(rows):3d} images  within {radius} Å: P {prec:.3f} R {rec:.3f} F1 {f1:.3f} RMSE {rmse:.2f} Å  ({nd} detections, {nt} true)")
+            tag = "" if level is None else f"snr >= {level:<5g} "
+            print(f"{name:15s} {a.split:5s} {len(rows):3d} images  {tag}within {radius} Å: P {prec:.3f} R {rec:.3f} F1 {f1:.3f} RMSE {rmse:.2f} Å  ({nd} detections, {nt} true)")
 
 
 def load_split(name, split):

@@ -18,14 +18,35 @@ pub struct Args {
     /// Detection settings.
     #[command(flatten)]
     pub config: DetectConfig,
-    /// The learned heatmap detector with these weights (safetensors from
-    /// `sacsim train`; feature `net`) instead of the classical one.
-    #[cfg(feature = "net")]
+    /// classical (filters and a noise threshold) or net (the learned
+    /// heatmap detector, trained on sacsim images only; feature `net`).
+    #[arg(long, value_enum, default_value_t = Method::Classical)]
+    method: Method,
+    /// Weights for `--method net` (safetensors from `sacsim train`);
+    /// default: the model shipped with sacsim (models/net/).
     #[arg(long, value_name = "FILE")]
-    net: Option<PathBuf>,
+    weights: Option<PathBuf>,
+    /// Heatmap level (0-1) above which a maximum is an atom (`--method
+    /// net`); default: the level chosen for the shipped model on the
+    /// tuning images, 0.5 for other weights.
+    #[arg(long, value_name = "P")]
+    net_threshold: Option<f32>,
+    /// Average the net's heatmap over 1, 2 or 4 mirror views of the image
+    /// (test-time augmentation; cost x views).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    views: usize,
     /// Output directory.
     #[arg(short, long, value_name = "DIR", default_value = "detections")]
     output: PathBuf,
+}
+
+/// Which detector `sacsim detect` runs.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Gaussian filters, local background and noise, a z threshold.
+    Classical,
+    /// The learned heatmap network.
+    Net,
 }
 
 /// Run `sacsim detect`.
@@ -74,25 +95,20 @@ pub fn run(args: Args) -> Result<()> {
         config.intensity_ratio = Some(h / l);
         ratio_source = Some("the cross sections in params.json".to_string());
     }
-    #[cfg(feature = "net")]
-    if let Some(weights) = &args.net {
-        let net = sacsim::learn::infer::NetDetector::from_bytes(
-            &std::fs::read(weights).map_err(|e| sacsim::Error::io(weights, e))?,
-        )?;
-        let result = net.detect(&raster.data, &frame, &config)?;
-        let files =
-            sacsim::output::detect::write_detections(&args.output, &path, &raster.data, &result)?;
-        println!(
-            "{} atoms in {} x {} px of {:.4} x {:.4} Å (from {source}) by the net (heatmap > {})",
-            result.detections.len(),
-            raster.nx,
-            raster.ny,
-            frame.pixel[0],
-            frame.pixel[1],
-            sacsim::learn::infer::NET_THRESHOLD
-        );
-        super::print_written(&args.output, &files);
-        return Ok(());
+    if args.method == Method::Net {
+        #[cfg(not(feature = "net"))]
+        anyhow::bail!(sacsim::Error::invalid(
+            "--method",
+            "net: this sacsim was built without the `net` feature; rebuild with default features"
+        ));
+        #[cfg(feature = "net")]
+        return run_net(&args, &path, &raster, &frame, &config, &source);
+    }
+    if args.weights.is_some() {
+        anyhow::bail!(sacsim::Error::invalid(
+            "--weights",
+            "weights are for --method net; add --method net"
+        ));
     }
     let mut result = detect(&raster.data, &frame, &config)?;
     if let (Some(id), Some(src)) = (result.identity.as_mut(), ratio_source) {
@@ -126,6 +142,61 @@ pub fn run(args: Args) -> Result<()> {
         result.smoothing_angstrom,
         result.noise_sigma,
         config.threshold
+    );
+    super::print_written(&args.output, &files);
+    Ok(())
+}
+
+/// `--method net`: the heatmap, its maxima, and heatmap.npy beside the
+/// detections.
+#[cfg(feature = "net")]
+fn run_net(
+    args: &Args,
+    path: &std::path::Path,
+    raster: &sacsim::io::raster::Raster,
+    frame: &sacsim::structure::ImageFrame,
+    config: &DetectConfig,
+    source: &str,
+) -> Result<()> {
+    use sacsim::learn::infer::NetDetector;
+    let threshold = args.net_threshold.unwrap_or(if args.weights.is_some() {
+        sacsim::learn::infer::NET_THRESHOLD
+    } else {
+        sacsim::learn::infer::SHIPPED_THRESHOLD
+    });
+    if !(threshold > 0.0 && threshold < 1.0) {
+        anyhow::bail!(sacsim::Error::invalid(
+            "--net-threshold",
+            format!("{threshold}: give a level in (0, 1)")
+        ));
+    }
+    let (net, model) = match &args.weights {
+        Some(w) => (
+            NetDetector::from_bytes(&std::fs::read(w).map_err(|e| sacsim::Error::io(w, e))?)?,
+            w.display().to_string(),
+        ),
+        None => (NetDetector::shipped()?, "the shipped model".to_string()),
+    };
+    let heat = net.heatmap_averaged(&raster.data, frame, args.views)?;
+    let result = net.detect_in(&heat, &raster.data, frame, config, threshold)?;
+    let files = sacsim::output::detect::write_detections_with(
+        &args.output,
+        path,
+        &raster.data,
+        &result,
+        vec![(
+            "heatmap.npy".into(),
+            sacsim::io::raster::npy_f32(&heat, raster.nx, raster.ny),
+        )],
+    )?;
+    println!(
+        "{} atoms in {} x {} px of {:.4} x {:.4} Å (from {source}) by the net ({model}, heatmap > {})",
+        result.detections.len(),
+        raster.nx,
+        raster.ny,
+        frame.pixel[0],
+        frame.pixel[1],
+        threshold
     );
     super::print_written(&args.output, &files);
     Ok(())

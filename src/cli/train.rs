@@ -17,6 +17,11 @@ pub struct Args {
     /// loss.csv, loss.png, train.toml; a rerun resumes from it.
     #[arg(short, long, value_name = "DIR", default_value = "model")]
     output: PathBuf,
+    /// Write the first N training examples as preview.png (what the
+    /// network sees, normalised, with the target heatmap in red and atoms
+    /// too faint to see, which the loss ignores, in blue) and stop.
+    #[arg(long, value_name = "N")]
+    preview: Option<usize>,
 }
 
 /// Run `sacsim train`.
@@ -25,6 +30,13 @@ pub fn run(args: Args) -> Result<()> {
     let config = TrainConfig::from_toml(&text, &args.config.display().to_string())?;
     sacsim::output::prepare_dir(&args.output)?;
     sacsim::io::write_atomic(&args.output.join("train.toml"), text.as_bytes())?;
+    if let Some(n) = args.preview {
+        let png = preview(&config, n)?;
+        let path = args.output.join("preview.png");
+        sacsim::io::write_atomic(&path, &png)?;
+        println!("{n} training examples: {}", path.display());
+        return Ok(());
+    }
     let t = std::time::Instant::now();
     let steps = config.train.steps;
     train(&config, &args.output, |step, loss| {
@@ -54,4 +66,37 @@ pub fn run(args: Args) -> Result<()> {
         args.output.display()
     );
     Ok(())
+}
+
+/// The first `n` (1-64) examples side by side in rows of eight: input
+/// mapped from −3..6 (asinh units) to black..white, target in red.
+fn preview(config: &TrainConfig, n: usize) -> Result<Vec<u8>> {
+    if !(1..=64).contains(&n) {
+        anyhow::bail!(sacsim::Error::invalid(
+            "--preview",
+            format!("{n}: give 1 to 64 examples")
+        ));
+    }
+    let p = config.train.patch;
+    let (cols, rows) = (n.min(8), n.div_ceil(8));
+    let (w, h) = (cols * (p + 2), rows * (p + 2));
+    let mut rgb = vec![0u8; w * h * 3];
+    for k in 0..n {
+        let e = sacsim::learn::train::example(config, k)?;
+        let (input, target, mask) = (e.input, e.target, e.mask);
+        let (ox, oy) = ((k % 8) * (p + 2), (k / 8) * (p + 2));
+        for y in 0..p {
+            for x in 0..p {
+                let v = ((input[y * p + x] + 3.0) / 9.0).clamp(0.0, 1.0);
+                let t = target[y * p + x];
+                let grey = (v * 255.0) as u8;
+                let i = ((oy + y) * w + ox + x) * 3;
+                rgb[i] = grey.max((t * 255.0) as u8);
+                rgb[i + 1] = grey;
+                // Ignored (too faint to see): blue.
+                rgb[i + 2] = if mask[y * p + x] == 0.0 { 255 } else { grey };
+            }
+        }
+    }
+    Ok(sacsim::output::figure::encode_rgb(&rgb, w as u32, h as u32))
 }

@@ -163,6 +163,9 @@ pub struct DrawnImage {
     pub image: crate::stem::incoherent::Image,
     /// Every metal atom of the field.
     pub truth: Vec<crate::stem::truth::TruthAtom>,
+    /// Each atom's aperture signal-to-noise ratio
+    /// ([`crate::stem::truth::visibility`]).
+    pub visibility: Vec<f64>,
     /// Whether each site holds more than one metal.
     paired: std::collections::HashMap<u32, bool>,
     sample: SampleConfig,
@@ -173,16 +176,31 @@ pub struct DrawnImage {
 
 /// Draw and simulate image k of the run `config`.
 pub fn draw_image(config: &DatasetConfig, k: usize) -> Result<DrawnImage> {
+    draw_image_in(config, k, None)
+}
+
+/// Draw and simulate image k of the run `config`; with `field_angstrom`,
+/// the image covers that square field at its drawn pixel size (the shape
+/// follows the pixel), as training crops need.
+pub fn draw_image_in(
+    config: &DatasetConfig,
+    k: usize,
+    field_angstrom: Option<f64>,
+) -> Result<DrawnImage> {
     let mut rng = ChaCha8Rng::seed_from_u64(config.run.seed);
     rng.set_stream(k as u64);
     let mut imaging = config.imaging.draw(&mut rng)?;
     let mut sample = config.sample.draw(&mut rng)?;
     let mut acquisition = config.acquisition.draw(&mut rng)?;
+    let pixel = imaging.pixel_angstrom;
+    if let Some(f) = field_angstrom {
+        let n = (f / pixel).ceil() as usize;
+        imaging.shape = Some(Dims([n, n]));
+    }
     let shape = imaging
         .shape
         .map(|d| d.0)
         .ok_or_else(|| Error::invalid("--config", "imaging.shape: give the image size [NX, NY]"))?;
-    let pixel = imaging.pixel_angstrom;
     let field = [shape[0] as f64 * pixel, shape[1] as f64 * pixel];
     sample.size_nm = Dims(field.map(|f| angstrom_to_nm(f.max(MIN_PERIODIC_FIELD))));
     sample.seed = rng.random::<u64>();
@@ -207,14 +225,27 @@ pub fn draw_image(config: &DatasetConfig, k: usize) -> Result<DrawnImage> {
     // Labels where the atoms show in the acquired image (drift, flyback
     // and line jitter move them by up to a few Å).
     let mut truth = truth_atoms(&built.structure, &sim.clean.frame, imaging.all_atoms);
+    let pixel_area = sim.clean.frame.pixel[0] * sim.clean.frame.pixel[1];
+    let shown: std::collections::HashMap<usize, f64> = truth
+        .iter()
+        .zip(crate::stem::truth::visibility(
+            &sim.clean,
+            &truth,
+            acquisition.electrons_per_pixel(pixel_area),
+            acquisition.dark_noise / acquisition.gain.unwrap_or(1.0),
+        ))
+        .map(|(t, v)| (t.atom, v))
+        .collect();
     crate::stem::truth::as_scanned(
         &mut truth,
         &crate::stem::noise::ScanMap::new(&acquisition, &sim.image.frame),
         &sim.image.frame,
     );
+    let visibility = truth.iter().map(|t| shown[&t.atom]).collect();
     Ok(DrawnImage {
         image: sim.image,
         truth,
+        visibility,
         paired,
         sample,
         imaging,
@@ -233,6 +264,7 @@ fn render(
     let DrawnImage {
         image: img,
         truth,
+        visibility: _,
         paired,
         sample,
         imaging,

@@ -2,8 +2,10 @@
 //!
 //! The configuration is a dataset configuration (the images to learn from,
 //! drawn per step exactly as `sacsim dataset` draws them) plus a `[train]`
-//! table. Each step draws `batch` images k = step · batch + b, resamples
-//! them to the canonical pixel, crops the centre `patch` x `patch` and
+//! table. Each step draws `batch` images k = step · batch + b (each just
+//! large enough for its crop and context), resamples them to the
+//! canonical pixel, normalises them, crops `patch` x `patch` at a random
+//! place with a random flip or turn and
 //! learns a Gaussian heatmap (σ = `heatmap_sigma_angstrom`) at every metal
 //! atom with a positive-weighted binary cross-entropy. Everything random
 //! comes from the run seed, so a run is reproducible; a checkpoint every
@@ -14,13 +16,15 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::unet::{UNet, seed_variables};
 use super::{CANONICAL_PIXEL, normalise, resample};
 use crate::dataset::config::DatasetConfig;
-use crate::dataset::draw_image;
+use crate::dataset::draw_image_in;
 use crate::error::{Error, Result};
 
 /// The `[train]` table.
@@ -45,6 +49,11 @@ pub struct TrainSettings {
     pub positive_weight: f64,
     /// Save weights every this many steps.
     pub checkpoint_every: usize,
+    /// Atoms whose aperture signal-to-noise ratio is below this are
+    /// neither targets nor background: the loss ignores their
+    /// neighbourhood (hand labellers mark atoms from about 3 upwards;
+    /// [`crate::stem::truth::visibility`]). 0 makes every atom a target.
+    pub visible_snr: f64,
 }
 
 impl Default for TrainSettings {
@@ -59,6 +68,7 @@ impl Default for TrainSettings {
             heatmap_sigma_angstrom: 0.3,
             positive_weight: 20.0,
             checkpoint_every: 100,
+            visible_snr: 3.0,
         }
     }
 }
@@ -87,6 +97,9 @@ impl TrainSettings {
         }
         if !(0.0..=1e4).contains(&self.positive_weight) {
             return bad("positive_weight", "give 0 to 10000");
+        }
+        if !(0.0..=100.0).contains(&self.visible_snr) {
+            return bad("visible_snr", "give 0 to 100");
         }
         if self.checkpoint_every == 0 {
             return bad("checkpoint_every", "give at least 1");
@@ -122,49 +135,103 @@ impl TrainConfig {
     }
 }
 
-/// Training example k: the normalised crop and its heatmap target (patch²
-/// each, row-major).
-pub fn example(config: &TrainConfig, k: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+/// Canonical pixels of context around each training crop: the image is
+/// normalised over crop and context together, as a whole micrograph is at
+/// inference, so the crop's background and noise estimates see as far as
+/// they would there.
+pub const CONTEXT: usize = 48;
+
+/// Training example k: the normalised crop, its heatmap target and the
+/// loss weight mask (patch² each, row-major; the mask is 0 around atoms
+/// too faint to see, [`TrainSettings::visible_snr`], else 1). Image k of the dataset recipe covers the crop and
+/// its [`CONTEXT`] at its drawn pixel size; the crop sits at a random
+/// place inside the context and is flipped and turned by one of the
+/// eight symmetries of the square (seeded by the train seed and k).
+pub fn example(config: &TrainConfig, k: usize) -> Result<Example> {
     let s = &config.train;
-    let drawn = draw_image(&config.data, k)?;
+    let field = (s.patch + 2 * CONTEXT) as f64 * CANONICAL_PIXEL;
+    let drawn = draw_image_in(&config.data, k, Some(field))?;
     let frame = drawn.image.frame;
     let [nx, ny] = frame.shape;
     let m = |n: usize, px: f64| ((n as f64 * px / CANONICAL_PIXEL).round() as usize).max(1);
     let (mx, my) = (m(nx, frame.pixel[0]), m(ny, frame.pixel[1]));
-    if mx < s.patch || my < s.patch {
+    let p = s.patch;
+    if mx < p || my < p {
         return Err(Error::invalid(
             "train.patch",
-            format!(
-                "image {k} spans {mx} x {my} canonical pixels ({CANONICAL_PIXEL} Å), smaller than the {} px patch: give a larger imaging.shape",
-                s.patch
-            ),
+            format!("image {k} spans {mx} x {my} canonical pixels, smaller than the {p} px patch"),
         ));
     }
-    let image = normalise(&resample(&drawn.image.data, [nx, ny], [mx, my]));
-    let (x0, y0) = ((mx - s.patch) / 2, (my - s.patch) / 2);
-    let p = s.patch;
-    let crop: Vec<f32> = (y0..y0 + p)
-        .flat_map(|y| image[y * mx + x0..y * mx + x0 + p].iter().copied())
-        .collect();
+    let image = normalise(&resample(&drawn.image.data, [nx, ny], [mx, my]), [mx, my]);
+    let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
+    rng.set_stream(k as u64);
+    let x0 = rng.random_range(0..=mx - p);
+    let y0 = rng.random_range(0..=my - p);
+    let symmetry: u8 = rng.random_range(0..8);
     // Atom centres in crop pixels: canonical pixel centres sit at
     // (i + 0.5) · size of the resampled grid.
     let sigma = s.heatmap_sigma_angstrom / CANONICAL_PIXEL;
     let mut target = vec![0f32; p * p];
-    for t in &drawn.truth {
+    let mut mask = vec![1f32; p * p];
+    for (t, &shown) in drawn.truth.iter().zip(&drawn.visibility) {
+        let visible = shown >= s.visible_snr;
         let cx = (t.pixel[0] + 0.5) * mx as f64 / nx as f64 - 0.5 - x0 as f64;
         let cy = (t.pixel[1] + 0.5) * my as f64 / ny as f64 - 0.5 - y0 as f64;
         let r = (3.0 * sigma).ceil() as i64;
         for y in (cy.round() as i64 - r).max(0)..=(cy.round() as i64 + r).min(p as i64 - 1) {
             for x in (cx.round() as i64 - r).max(0)..=(cx.round() as i64 + r).min(p as i64 - 1) {
+                let i = y as usize * p + x as usize;
+                if !visible {
+                    mask[i] = 0.0;
+                    continue;
+                }
                 let g = (-((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2))
                     / (2.0 * sigma * sigma))
                     .exp();
-                let v = &mut target[y as usize * p + x as usize];
-                *v = v.max(g as f32);
+                target[i] = target[i].max(g as f32);
             }
         }
     }
-    Ok((crop, target))
+    let crop: Vec<f32> = (y0..y0 + p)
+        .flat_map(|y| image[y * mx + x0..y * mx + x0 + p].iter().copied())
+        .collect();
+    Ok(Example {
+        input: turn(&crop, p, symmetry),
+        target: turn(&target, p, symmetry),
+        mask: turn(&mask, p, symmetry),
+    })
+}
+
+/// One training example (patch² values each, row-major).
+pub struct Example {
+    /// The normalised crop.
+    pub input: Vec<f32>,
+    /// The heatmap target (Gaussians at visible atoms).
+    pub target: Vec<f32>,
+    /// Loss weight: 0 around atoms too faint to see, else 1.
+    pub mask: Vec<f32>,
+}
+
+/// Symmetry `k` (0..8) of the square applied to a p x p row-major image:
+/// bit 0 mirrors x, bit 1 mirrors y, bit 2 swaps the axes.
+fn turn(data: &[f32], p: usize, k: u8) -> Vec<f32> {
+    let mut out = vec![0f32; p * p];
+    for y in 0..p {
+        for x in 0..p {
+            let (mut sx, mut sy) = (x, y);
+            if k & 4 != 0 {
+                (sx, sy) = (sy, sx);
+            }
+            if k & 1 != 0 {
+                sx = p - 1 - sx;
+            }
+            if k & 2 != 0 {
+                sy = p - 1 - sy;
+            }
+            out[y * p + x] = data[sy * p + sx];
+        }
+    }
+    out
 }
 
 /// What a training run reports per logged step.
@@ -219,15 +286,21 @@ pub fn train(
     let mut history = Vec::new();
     let mut saved = 0;
     for step in start..s.steps {
-        let batch: Vec<(Vec<f32>, Vec<f32>)> = (0..s.batch)
+        let batch: Vec<Example> = (0..s.batch)
             .into_par_iter()
             .map(|b| example(config, step * s.batch + b))
             .collect::<Result<_>>()?;
-        let (xs, ts): (Vec<Vec<f32>>, Vec<Vec<f32>>) = batch.into_iter().unzip();
         let shape = (s.batch, 1, p, p);
-        let x = Tensor::from_vec(xs.concat(), shape, &Device::Cpu).map_err(candle)?;
-        let t = Tensor::from_vec(ts.concat(), shape, &Device::Cpu).map_err(candle)?;
-        let loss = weighted_bce(&net.forward(&x).map_err(candle)?, &t, s.positive_weight)
+        let stack = |f: fn(&Example) -> &Vec<f32>| {
+            let all: Vec<f32> = batch.iter().flat_map(|e| f(e).iter().copied()).collect();
+            Tensor::from_vec(all, shape, &Device::Cpu).map_err(candle)
+        };
+        let (x, t, m) = (
+            stack(|e| &e.input)?,
+            stack(|e| &e.target)?,
+            stack(|e| &e.mask)?,
+        );
+        let loss = weighted_bce(&net.forward(&x).map_err(candle)?, &t, &m, s.positive_weight)
             .map_err(candle)?;
         opt.backward_step(&loss).map_err(candle)?;
         let value = loss.to_scalar::<f32>().map_err(candle)? as f64;
@@ -244,11 +317,17 @@ pub fn train(
     Ok(history)
 }
 
-/// mean((1 + w·t) · BCE(logit, t)), BCE = max(z, 0) − z·t + ln(1 + e^−|z|).
-fn weighted_bce(logits: &Tensor, target: &Tensor, w: f64) -> candle_core::Result<Tensor> {
+/// mean(m · (1 + w·t) · BCE(logit, t)), BCE = max(z, 0) − z·t +
+/// ln(1 + e^−|z|), m the mask.
+fn weighted_bce(
+    logits: &Tensor,
+    target: &Tensor,
+    mask: &Tensor,
+    w: f64,
+) -> candle_core::Result<Tensor> {
     let bce = (logits.relu()? - (logits * target)?)?
         .add(&((logits.abs()?.neg()?.exp()? + 1.0)?.log()?))?;
-    let weight = ((target * w)? + 1.0)?;
+    let weight = (((target * w)? + 1.0)? * mask)?;
     (bce * weight)?.mean_all()
 }
 

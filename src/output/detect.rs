@@ -120,7 +120,19 @@ pub fn write_detections(
     image: &[f32],
     r: &DetectionResult,
 ) -> Result<Vec<PathBuf>> {
-    let files: Vec<(String, Vec<u8>)> = vec![
+    write_detections_with(dir, input, image, r, Vec::new())
+}
+
+/// [`write_detections`] with `extra` files (name, bytes) beside them, such
+/// as the learned detector's heatmap.
+pub fn write_detections_with(
+    dir: &Path,
+    input: &Path,
+    image: &[f32],
+    r: &DetectionResult,
+    extra: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<(String, Vec<u8>)> = vec![
         ("detections.csv".into(), detections_csv(r).into_bytes()),
         (
             "detections.json".into(),
@@ -128,6 +140,7 @@ pub fn write_detections(
         ),
         ("overlay.png".into(), overlay_png(image, r)),
     ];
+    files.extend(extra);
     let params = DetectParams {
         provenance: Provenance::of("detect"),
         input: input.display().to_string(),

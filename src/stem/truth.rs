@@ -103,3 +103,61 @@ pub fn truth_csv(atoms: &[TruthAtom]) -> String {
     }
     out
 }
+
+/// Radius of the aperture a metal atom's signal is summed over (Å).
+pub const VISIBILITY_APERTURE: f64 = 0.8;
+
+/// How plainly each atom shows in a noisy image: the aperture
+/// signal-to-noise ratio S / √Var, with S the electrons in a
+/// [`VISIBILITY_APERTURE`] disc of the clean image above the median of a
+/// 1.6-2.4 Å annulus around it, and Var the shot noise of the disc's
+/// electrons plus `read_noise_e`² (read-out noise in electrons) per pixel.
+/// `electrons_per_value` converts clean values to electrons (dose · pixel
+/// area); None (no noise): every atom infinitely plain. Pixels of `truth`
+/// are those of `clean` (before scan distortions). Hand labellers mark
+/// atoms from about 3 upwards (10th percentile of the labelled atoms of
+/// the real tuning images, docs/DECISIONS.md).
+pub fn visibility(
+    clean: &super::incoherent::Image,
+    truth: &[TruthAtom],
+    electrons_per_value: Option<f64>,
+    read_noise_e: f64,
+) -> Vec<f64> {
+    let Some(k) = electrons_per_value else {
+        return vec![f64::INFINITY; truth.len()];
+    };
+    let [nx, ny] = clean.frame.shape;
+    let [px, py] = clean.frame.pixel;
+    truth
+        .iter()
+        .map(|t| {
+            let [cx, cy] = t.pixel;
+            let reach = 2.4;
+            let (rx, ry) = ((reach / px).ceil() as i64, (reach / py).ceil() as i64);
+            let (mut disc, mut ring) = (Vec::new(), Vec::new());
+            for iy in (cy.round() as i64 - ry).max(0)..=(cy.round() as i64 + ry).min(ny as i64 - 1)
+            {
+                for ix in
+                    (cx.round() as i64 - rx).max(0)..=(cx.round() as i64 + rx).min(nx as i64 - 1)
+                {
+                    let r = ((ix as f64 - cx) * px).hypot((iy as f64 - cy) * py);
+                    let v = clean.at(ix as usize, iy as usize) as f64;
+                    if r <= VISIBILITY_APERTURE {
+                        disc.push(v);
+                    } else if (1.6..=2.4).contains(&r) {
+                        ring.push(v);
+                    }
+                }
+            }
+            if disc.is_empty() || ring.is_empty() {
+                return 0.0;
+            }
+            ring.sort_by(f64::total_cmp);
+            let background = ring[ring.len() / 2];
+            let signal: f64 = disc.iter().map(|v| (v - background) * k).sum();
+            let variance: f64 = disc.iter().map(|v| v.max(0.0) * k).sum::<f64>()
+                + disc.len() as f64 * read_noise_e * read_noise_e;
+            signal / variance.max(f64::MIN_POSITIVE).sqrt()
+        })
+        .collect()
+}

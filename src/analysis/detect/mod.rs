@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::structure::{Element, ImageFrame};
 use crate::values::Pair;
 
-mod filters;
+pub mod filters;
 mod refine;
 
 pub use filters::{Padded, local_noise};
