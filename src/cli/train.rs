@@ -65,6 +65,12 @@ pub fn run(args: Args) -> Result<()> {
         t.elapsed().as_secs_f64(),
         args.output.display()
     );
+    if let Some(from) = config.train.average_from {
+        println!(
+            "averaged the weights of the checkpoints from step {from}: {}/averaged.safetensors (the model to use)",
+            args.output.display()
+        );
+    }
     Ok(())
 }
 

@@ -54,6 +54,12 @@ pub struct TrainSettings {
     /// neighbourhood (hand labellers mark atoms from about 3 upwards;
     /// [`crate::stem::truth::visibility`]). 0 makes every atom a target.
     pub visible_snr: f64,
+    /// From this step on, every checkpoint's weights are kept
+    /// (`snapshots/`) and their mean is written as `averaged.safetensors`
+    /// when the run ends (stochastic weight averaging, Izmailov et al.
+    /// 2018: a constant learning rate leaves the weights wandering around
+    /// a minimum, and their mean sits nearer its centre). None: no average.
+    pub average_from: Option<usize>,
 }
 
 impl Default for TrainSettings {
@@ -69,6 +75,7 @@ impl Default for TrainSettings {
             positive_weight: 20.0,
             checkpoint_every: 100,
             visible_snr: 3.0,
+            average_from: None,
         }
     }
 }
@@ -100,6 +107,9 @@ impl TrainSettings {
         }
         if !(0.0..=100.0).contains(&self.visible_snr) {
             return bad("visible_snr", "give 0 to 100");
+        }
+        if self.average_from == Some(0) {
+            return bad("average_from", "give a step of at least 1");
         }
         if self.checkpoint_every == 0 {
             return bad("checkpoint_every", "give at least 1");
@@ -310,9 +320,18 @@ pub fn train(
         });
         progress(step + 1, value);
         if (step + 1) % s.checkpoint_every == 0 || step + 1 == s.steps {
+            if s.average_from.is_some_and(|from| step + 1 >= from) {
+                let dir = out.join("snapshots");
+                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                vars.save(dir.join(format!("step_{:07}.safetensors", step + 1)))
+                    .map_err(candle)?;
+            }
             save(&vars, out, step + 1, &history[saved..])?;
             saved = history.len();
         }
+    }
+    if s.average_from.is_some() {
+        average_snapshots(out)?;
     }
     Ok(history)
 }
@@ -329,6 +348,42 @@ fn weighted_bce(
         .add(&((logits.abs()?.neg()?.exp()? + 1.0)?.log()?))?;
     let weight = (((target * w)? + 1.0)? * mask)?;
     (bce * weight)?.mean_all()
+}
+
+/// The mean of every weight over `out/snapshots/*.safetensors` (in name
+/// order), written to `out/averaged.safetensors`. Reruns of a finished
+/// run write it again from the snapshots present.
+pub fn average_snapshots(out: &Path) -> Result<usize> {
+    let dir = out.join("snapshots");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "safetensors"))
+        .collect();
+    files.sort();
+    let mut sum: std::collections::BTreeMap<String, Tensor> = Default::default();
+    for f in &files {
+        let tensors = candle_core::safetensors::load(f, &Device::Cpu).map_err(candle)?;
+        for (name, t) in tensors {
+            let t = t.to_dtype(DType::F64).map_err(candle)?;
+            let total = match sum.remove(&name) {
+                Some(acc) => (acc + t).map_err(candle)?,
+                None => t,
+            };
+            sum.insert(name, total);
+        }
+    }
+    let n = files.len();
+    let mean: std::collections::HashMap<String, Tensor> = sum
+        .into_iter()
+        .map(|(k, t)| Ok((k, (t / n as f64)?.to_dtype(DType::F32)?)))
+        .collect::<candle_core::Result<_>>()
+        .map_err(candle)?;
+    let path = out.join("averaged.safetensors");
+    let tmp = out.join(".averaged.safetensors.tmp");
+    candle_core::safetensors::save(&mean, &tmp).map_err(candle)?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    Ok(n)
 }
 
 /// Save the weights, append the losses since the last save to loss.csv,
