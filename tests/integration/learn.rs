@@ -227,7 +227,8 @@ fn the_shipped_model_finds_the_standard_case() {
         scores["rmse_pm"].as_f64().unwrap(),
     );
     assert!(f1 >= 0.95 && rmse <= 15.0, "F1 {f1}, RMSE {rmse} pm");
-    // The heatmap is written beside the detections, on the image's grid.
-    let heat = std::fs::read(tmp.path().join("det/heatmap.npy")).unwrap();
-    assert!(heat.len() > 4 * 2000 * 2000);
+    // The heatmap is written beside the detections, on the image's grid
+    // (float32 like the image: the same file size).
+    let size = |f: &str| std::fs::metadata(tmp.path().join(f)).unwrap().len();
+    assert_eq!(size("det/heatmap.npy"), size("im/image.npy"));
 }
