@@ -43,7 +43,8 @@ def main():
         ase_out = f"{tmp}/ase.xyz"
         ase_code = (
             "from ase.build import graphene; from ase.io import write; "
-            f"write({ase_out!r}, graphene(a=2.46, size=({n}, {n}, 1), vacuum=10.0), format='extxyz')"
+            f"g = graphene(a=2.46, size=({n}, {n}, 1), vacuum=10.0); g.set_initial_magnetic_moments([0.6] * len(g)); "
+            f"write({ase_out!r}, g, format='extxyz')"
         )
         peer = [sys.executable, "-c", ase_code]
         t_ours, all_ours = timed(ours, args.repeat)

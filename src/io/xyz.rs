@@ -9,7 +9,8 @@
 //!
 //! Read: the first frame of an extended XYZ file (key=value comment line
 //! with quoted or bare values; `Lattice`, `pbc`, `Properties` with the
-//! `species`, `pos`, `tags` and `move_mask` columns; others skipped), or of a
+//! `species`, `pos`, `tags` and `move_mask` (L:1 or L:3) columns; others,
+//! such as `initial_magmoms`, skipped), or of a
 //! plain XYZ file (no cell, not periodic). Species may be symbols or atomic
 //! numbers.
 
@@ -36,7 +37,28 @@ fn py_repr(x: f64) -> String {
 
 /// The structure as extended XYZ text.
 pub fn to_string(structure: &Structure) -> String {
+    to_string_with(structure, None)
+}
+
+/// The structure as extended XYZ text, with each atom's initial magnetic
+/// moment (µB) when `magmoms` is given, in the columns and order ASE
+/// writes for an `Atoms` with tags, constraints and moments: `move_mask`
+/// (`L:1`, T = free, when some atom is fixed in all directions; `L:3`
+/// when some atom is fixed along some axes only; ASE reads them back as
+/// `FixAtoms` / `FixCartesian`), `tags`, `initial_magmoms`.
+pub fn to_string_with(structure: &Structure, magmoms: Option<&super::incar::Magmoms>) -> String {
     let tags = structure.atoms.iter().any(|a| a.site != 0);
+    let partly = structure
+        .atoms
+        .iter()
+        .any(|a| a.free.iter().any(|&f| f != a.free[0]));
+    let mask_columns = if partly {
+        3
+    } else if structure.atoms.iter().any(|a| !a.free[0]) {
+        1
+    } else {
+        0
+    };
     let mut out = String::new();
     let _ = writeln!(out, "{}", structure.len());
     let lattice: Vec<String> = structure
@@ -53,9 +75,18 @@ pub fn to_string(structure: &Structure) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "Lattice=\"{}\" Properties=species:S:1:pos:R:3{} pbc=\"{}\"",
+        "Lattice=\"{}\" Properties=species:S:1:pos:R:3{}{}{} pbc=\"{}\"",
         lattice.join(" "),
+        match mask_columns {
+            0 => String::new(),
+            n => format!(":move_mask:L:{n}"),
+        },
         if tags { ":tags:I:1" } else { "" },
+        if magmoms.is_some() {
+            ":initial_magmoms:R:1"
+        } else {
+            ""
+        },
         pbc.join(" ")
     );
     // Formatting floats dominates for large sheets: do it in parallel
@@ -75,8 +106,14 @@ pub fn to_string(structure: &Structure) -> String {
                     p.y,
                     p.z
                 );
+                for &free in &a.free[..mask_columns] {
+                    let _ = write!(s, "  {}", if free { 'T' } else { 'F' });
+                }
                 if tags {
                     let _ = write!(s, " {:8}", a.site);
+                }
+                if let Some(m) = magmoms {
+                    let _ = write!(s, " {:16.8}", m.moment(a.element));
                 }
                 s.push('\n');
             }
@@ -306,9 +343,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
     let tags_at = offset_of("tags")
         .filter(|(_, c)| c.kind == 'I' && c.width == 1)
         .map(|(o, _)| o);
+    // move_mask: L:3 per axis, or L:1 for all three (ASE's FixAtoms).
     let mask_at = offset_of("move_mask")
-        .filter(|(_, c)| c.kind == 'L' && c.width == 3)
-        .map(|(o, _)| o);
+        .filter(|(_, c)| c.kind == 'L' && (c.width == 3 || c.width == 1))
+        .map(|(o, c)| (o, c.width));
     let width: usize = columns.iter().map(|c| c.width).sum();
 
     // The count comes from the file: never trust it for an allocation.
@@ -350,9 +388,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
                 lines.error(n, "a non-negative integer tag", &format!("'{}'", t[o]))
             })?;
         }
-        if let Some(o) = mask_at {
+        if let Some((o, w)) = mask_at {
             for d in 0..3 {
-                atom.free[d] = match t[o + d].to_ascii_uppercase().as_str() {
+                atom.free[d] = match t[o + d.min(w - 1)].to_ascii_uppercase().as_str() {
                     "T" | "TRUE" => true,
                     "F" | "FALSE" => false,
                     other => {

@@ -114,7 +114,13 @@ pub fn write_model(
     let s = &model.structure;
     let mut files: Vec<(String, String)> = Vec::new();
     for &format in formats {
-        files.push((format.file_name(&model.spec.name), format.render(s)));
+        // The extended XYZ carries the initial moments (ASE's
+        // `initial_magmoms`) that POSCAR leaves to INCAR.magmom.
+        let text = match format {
+            Format::Xyz => crate::io::xyz::to_string_with(s, Some(magmoms)),
+            _ => format.render(s),
+        };
+        files.push((format.file_name(&model.spec.name), text));
         if format == Format::Poscar {
             files.push(("INCAR.magmom".to_string(), incar::to_string(s, magmoms)));
         }

@@ -133,6 +133,61 @@ fn ase_and_pymatgen_agree_on_which_atoms_are_frozen() {
 }
 
 #[test]
+fn ase_reads_the_xyz_constraints_and_moments_and_writes_the_same_bytes() {
+    // The extended XYZ of a DFT model carries what ASE keeps: FixAtoms
+    // (move_mask), initial magnetic moments (Materials Project defaults,
+    // Co 5 µB here overridden to 3), the site tags; ASE writes it back
+    // byte for byte, and its atoms are the POSCAR's.
+    let tmp = tempdir();
+    let dir = tmp.path().join("m");
+    sacsim_ok(&[
+        "build",
+        "l-co1mn1-nc",
+        "--fix-beyond",
+        "5",
+        "--magmom",
+        "Co=3",
+        "--format",
+        "poscar,xyz",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let xyz = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "xyz"))
+        .unwrap();
+    let s = sacsim::io::read_structure(&dir.join("POSCAR")).unwrap();
+    let fixed: Vec<usize> = (0..s.len())
+        .filter(|&i| s.atoms[i].free == [false; 3])
+        .collect();
+    assert!(!fixed.is_empty());
+    let script = root().join("tests/python/check_xyz_ase.py");
+    let out = run_python(&[
+        script.to_str().unwrap(),
+        xyz.to_str().unwrap(),
+        dir.join("POSCAR").to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["fixed"], serde_json::json!(fixed), "{v}");
+    assert_eq!(v["moments"]["Co"], serde_json::json!([3.0]), "{v}");
+    assert_eq!(v["moments"]["Mn"], serde_json::json!([5.0]), "{v}");
+    assert_eq!(v["moments"]["C"], serde_json::json!([0.6]), "{v}");
+    // Co, Mn and their six N.
+    assert_eq!(v["site_atoms"], 8, "{v}");
+    assert_eq!(v["rewrites_identically"], true, "{v}");
+    assert!(v["max_distance_to_poscar"].as_f64().unwrap() < 1e-6, "{v}");
+    // sacsim reads its own file back with the same constraints.
+    let back = sacsim::io::read_structure(&xyz).unwrap();
+    assert!(
+        back.atoms
+            .iter()
+            .zip(&s.atoms)
+            .all(|(a, b)| a.free == b.free)
+    );
+}
+
+#[test]
 fn ase_reads_a_sample_and_its_ground_truth_agrees() {
     let tmp = tempdir();
     let dir = tmp.path().join("s");

@@ -1,5 +1,6 @@
 """Write ase.build.graphene with ase.io.write and compare it line by line to
-sacsim's extended XYZ of the same sheet.
+sacsim's extended XYZ of the same sheet (with the initial moments sacsim
+writes for DFT models: the Materials Project default for C, 0.6 µB).
 
 usage: ase_graphene_xyz.py SACSIM_XYZ N M VACUUM
 """
@@ -11,6 +12,7 @@ import numpy as np
 
 ours, n, m, vacuum = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 atoms = graphene(a=2.46, size=(n, m, 1), vacuum=vacuum / 2)
+atoms.set_initial_magnetic_moments([0.6] * len(atoms))
 write("/dev/stdout" if False else ours + ".ase", atoms, format="extxyz")
 a = open(ours + ".ase").read().splitlines()
 b = open(ours).read().splitlines()
