@@ -27,5 +27,9 @@ PY
 fi
 
 cargo fmt --all -- --check
-cargo clippy --all-targets --all-features --release -- -D warnings
+cargo clippy --workspace --all-targets --all-features --release -- -D warnings
 SACSIM_PYTHON="$PWD/.venv/bin/python" cargo test --release --features interop,net
+# The Python package: built from this clone with maturin (pinned in
+# pyproject.toml) into .venv, then its tests against the CLI's files.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check .
+SACSIM_BIN="$PWD/target/release/sacsim" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python/test_package.py
