@@ -4,44 +4,10 @@
 
 use super::{json, sacsim_ok, tempdir};
 
-/// The standard case: 20 x 20 nm, 0.5 sites/nm², 2 nm amorphous support,
-/// 80 kV, 30 mrad, 80-200 mrad, 1e5 e/Å².
+/// The standard case ([`super::standard_image`]) with its detections.
 fn standard(dir: &std::path::Path, mix: &str, seed: u64) {
     let d = |s: &str| dir.join(s).to_str().unwrap().to_string();
-    let seed = seed.to_string();
-    sacsim_ok(&[
-        "sample",
-        "--size",
-        "20x20",
-        "--density",
-        "0.5",
-        "--support",
-        "amorphous",
-        "--support-thickness",
-        "2",
-        "--mix",
-        mix,
-        "--seed",
-        &seed,
-        "-o",
-        &d("s"),
-    ]);
-    sacsim_ok(&[
-        "simulate",
-        &d("s/sample.xyz"),
-        "--kv",
-        "80",
-        "--alpha",
-        "30",
-        "--detector",
-        "80,200",
-        "--dose",
-        "1e5",
-        "--seed",
-        &seed,
-        "-o",
-        &d("i"),
-    ]);
+    super::standard_image(dir, Some(mix), seed);
     sacsim_ok(&["detect", &d("i"), "--elements", "Mn,Co", "-o", &d("d")]);
     sacsim_ok(&["analyze", &d("d"), "-o", &d("a")]);
 }

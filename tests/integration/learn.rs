@@ -183,39 +183,13 @@ fn a_tiny_training_run_learns_to_find_atoms_it_never_saw() {
 fn the_shipped_model_finds_the_standard_case() {
     let tmp = tempdir();
     let p = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
-    sacsim_ok(&[
-        "sample",
-        "--size",
-        "20x20",
-        "--density",
-        "0.5",
-        "--support",
-        "amorphous",
-        "--support-thickness",
-        "2",
-        "--seed",
-        "1",
-        "-o",
-        &p("s"),
-    ]);
-    sacsim_ok(&[
-        "simulate",
-        &p("s"),
-        "--pixel",
-        "0.1",
-        "--dose",
-        "1e5",
-        "--seed",
-        "1",
-        "-o",
-        &p("im"),
-    ]);
+    super::standard_image(tmp.path(), None, 1);
     // The calibration comes from the image's own files.
-    sacsim_ok(&["detect", &p("im"), "--method", "net", "-o", &p("det")]);
+    sacsim_ok(&["detect", &p("i"), "--method", "net", "-o", &p("det")]);
     sacsim_ok(&[
         "evaluate",
         &p("det"),
-        &p("im"),
+        &p("i"),
         "--radius",
         "1.0",
         "-o",
@@ -230,5 +204,5 @@ fn the_shipped_model_finds_the_standard_case() {
     // The heatmap is written beside the detections, on the image's grid
     // (float32 like the image: the same file size).
     let size = |f: &str| std::fs::metadata(tmp.path().join(f)).unwrap().len();
-    assert_eq!(size("det/heatmap.npy"), size("im/image.npy"));
+    assert_eq!(size("det/heatmap.npy"), size("i/image.npy"));
 }

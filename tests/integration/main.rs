@@ -42,6 +42,51 @@ pub fn sacsim(args: &[&str]) -> Output {
 }
 
 /// A JSON file, parsed.
+/// The standard case into `dir/s` (sample) and `dir/i` (image): 20 x 20
+/// nm, 0.5 sites/nm² (`mix`, default the sample command's), 2 nm
+/// amorphous support, 80 kV, 30 mrad, 80-200 mrad, 0.1 Å, 1e5 e/Å².
+pub fn standard_image(dir: &Path, mix: Option<&str>, seed: u64) {
+    let d = |s: &str| dir.join(s).to_str().unwrap().to_string();
+    let seed = seed.to_string();
+    let mut sample = vec![
+        "sample",
+        "--size",
+        "20x20",
+        "--density",
+        "0.5",
+        "--support",
+        "amorphous",
+        "--support-thickness",
+        "2",
+        "--seed",
+        &seed,
+    ];
+    if let Some(m) = mix {
+        sample.extend(["--mix", m]);
+    }
+    let out = d("s");
+    sample.extend(["-o", &out]);
+    sacsim_ok(&sample);
+    sacsim_ok(&[
+        "simulate",
+        &d("s/sample.xyz"),
+        "--kv",
+        "80",
+        "--alpha",
+        "30",
+        "--detector",
+        "80,200",
+        "--pixel",
+        "0.1",
+        "--dose",
+        "1e5",
+        "--seed",
+        &seed,
+        "-o",
+        &d("i"),
+    ]);
+}
+
 pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
