@@ -10,7 +10,7 @@ from . import _sacsim
 
 __version__ = _sacsim.__version__
 
-__all__ = ["build", "__version__"]
+__all__ = ["build", "simulate", "Image", "__version__"]
 
 
 def build(name, cell=None, vacuum=None):
@@ -39,3 +39,102 @@ def build(name, cell=None, vacuum=None):
     atoms = read(StringIO(text), format="extxyz")
     atoms.info["sacsim"] = {"name": name, "cell": cell, "vacuum": vacuum}
     return atoms
+
+
+class Image:
+    """A simulated HAADF-STEM image with its calibration.
+
+    Attributes
+    ----------
+    array : numpy.ndarray
+        float32, shape (ny, nx): fractions of the beam, or electrons with a
+        dose (the values of ``sacsim simulate``'s image.npy).
+    pixel_size : (float, float)
+        Pixel size (x, y) in Å.
+    origin : (float, float)
+        The image frame's origin (x, y) in Å, as sacsim's image files
+        record it.
+    params : dict
+        The imaging and acquisition keys used.
+    """
+
+    def __init__(self, array, pixel_size, origin, params):
+        self.array = array
+        self.pixel_size = pixel_size
+        self.origin = origin
+        self.params = params
+
+    def __repr__(self):
+        ny, nx = self.array.shape
+        return f"Image({nx} x {ny} px of {self.pixel_size[0]:.4f} x {self.pixel_size[1]:.4f} Å)"
+
+
+def _toml(table):
+    """A flat dict as TOML text (numbers, booleans, strings, lists)."""
+    import json
+
+    lines = []
+    for key, value in table.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (list, tuple)):
+            text = json.dumps([float(v) for v in value])
+        elif isinstance(value, str):
+            text = json.dumps(value)
+        else:
+            text = repr(value)
+        lines.append(f"{key} = {text}")
+    return "\n".join(lines) + "\n"
+
+
+def simulate(atoms, kv=80.0, alpha=30.0, detector=(80.0, 200.0), pixel=0.1, dose=None, seed=1, **options):
+    """The HAADF-STEM image of ``atoms`` (an ase.Atoms), as ``sacsim simulate``.
+
+    Parameters
+    ----------
+    kv : float
+        Accelerating voltage (kV).
+    alpha : float
+        Probe convergence semi-angle (mrad).
+    detector : (float, float)
+        Annular detector inner and outer semi-angles (mrad).
+    pixel : float
+        Pixel size (Å).
+    dose : float, optional
+        Electron dose (e/Å²); None: a noise-free image.
+    seed : int
+        Seed of every random choice (noise, scan artefacts).
+    **options
+        Any other key of the ``[imaging]`` or ``[acquisition]`` tables of
+        sacsim's configuration files, e.g. ``defocus_angstrom=20``,
+        ``shape=(512, 512)``, ``gain=50``.
+
+    Returns
+    -------
+    Image
+        The same array as ``sacsim simulate`` writes for these settings.
+    """
+    import numpy as np
+    from ase.io import write
+
+    acquisition_keys = {
+        "probe_current_pa", "dwell_us", "gain", "offset", "dark_noise", "adc_bits",
+        "detector_noise", "line_offset", "line_jitter_angstrom", "flyback_angstrom",
+        "drift_angstrom", "probe_jitter_angstrom",
+    }
+    imaging = {"kv": kv, "alpha_mrad": alpha, "detector_mrad": list(detector), "pixel_angstrom": pixel}
+    acquisition = {"dose_e_per_a2": dose, "seed": seed}
+    for key, value in options.items():
+        (acquisition if key in acquisition_keys else imaging)[key] = value
+    # Positions, cell, pbc and tags are what the image needs; info and
+    # results (which ASE writes into the comment line) are not.
+    bare = atoms.copy()
+    bare.info = {}
+    bare.calc = None
+    buf = StringIO()
+    write(buf, bare, format="extxyz")
+    data, nx, ny, px, origin = _sacsim.simulate_xyz(buf.getvalue(), _toml(imaging), _toml(acquisition))
+    array = np.frombuffer(data, dtype="<f4").reshape(ny, nx)
+    return Image(array, px, origin, {"imaging": imaging, "acquisition": acquisition})

@@ -5,7 +5,9 @@
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
+use sacsim::config::{AcquisitionConfig, ImagingConfig};
 use sacsim::model::{ModelSpec, Preset, build_model};
 
 /// A sacsim error as the Python exception a user expects: invalid input
@@ -47,10 +49,55 @@ fn build_xyz(
     .map_err(py_error)
 }
 
+/// Image of an extended-XYZ structure as `sacsim simulate` makes it, with
+/// the `[imaging]` and `[acquisition]` tables (TOML text; the keys of the
+/// study and dataset configurations): (float32 little-endian bytes,
+/// nx, ny, pixel (x, y) Å, origin (x, y) Å).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn simulate_xyz(
+    py: Python<'_>,
+    xyz: &str,
+    imaging: &str,
+    acquisition: &str,
+) -> PyResult<(Py<PyBytes>, usize, usize, (f64, f64), (f64, f64))> {
+    let invalid = |what: &str, e: toml::de::Error| {
+        PyValueError::new_err(format!("invalid {what}: {}", e.message()))
+    };
+    let imaging: ImagingConfig = toml::from_str(imaging).map_err(|e| invalid("imaging", e))?;
+    let acquisition: AcquisitionConfig =
+        toml::from_str(acquisition).map_err(|e| invalid("acquisition", e))?;
+    let xyz = xyz.to_string();
+    let sim = py
+        .detach(move || -> sacsim::Result<_> {
+            let structure = sacsim::io::xyz::parse(&xyz, std::path::Path::new("<atoms>"))?;
+            let optics = imaging.imaging()?;
+            acquisition.validate()?;
+            let model = imaging.image_model(acquisition.seed)?;
+            sacsim::stem::acquire_with(&*model, &structure, &optics, &imaging.scan(), &acquisition)
+        })
+        .map_err(py_error)?;
+    let f = sim.image.frame;
+    let bytes: Vec<u8> = sim
+        .image
+        .data
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    Ok((
+        PyBytes::new(py, &bytes).unbind(),
+        f.nx(),
+        f.ny(),
+        (f.pixel[0], f.pixel[1]),
+        (f.origin[0], f.origin[1]),
+    ))
+}
+
 /// The extension module.
 #[pymodule]
 fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_xyz, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate_xyz, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

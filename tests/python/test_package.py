@@ -48,3 +48,29 @@ def test_four_threads_at_once_give_the_same_models():
     with ThreadPoolExecutor(4) as pool:
         texts = list(pool.map(lambda _: sacsim._sacsim.build_xyz("l-co1mn1-nc", cell=(10, 10)), range(8)))
     assert len(set(texts)) == 1
+
+
+def test_simulate_gives_the_cli_image():
+    import numpy as np
+    from ase.io import read
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SACSIM, "build", "l-co1mn1-nc", "--format", "xyz", "-o", f"{tmp}/m"], check=True, capture_output=True)
+        (xyz,) = Path(f"{tmp}/m").glob("*.xyz")
+        subprocess.run([SACSIM, "simulate", str(xyz), "--dose", "1e5", "--seed", "3", "-o", f"{tmp}/im"], check=True, capture_output=True)
+        cli = np.load(f"{tmp}/im/image.npy")
+        image = sacsim.simulate(read(xyz), dose=1e5, seed=3)
+    assert image.array.dtype == np.float32 and image.array.shape == cli.shape
+    assert np.array_equal(image.array, cli)
+    assert image.pixel_size[0] == pytest.approx(0.1, rel=0.02)
+    # Co and Mn stand out of graphene: the brightest pixels are metal
+    # peaks, far above the carbon lattice (Z^1.7: ~6x per atom).
+    assert image.array.max() > 3 * np.percentile(image.array, 99)
+
+
+def test_simulate_rejects_bad_settings_with_the_cli_message():
+    atoms = sacsim.build("co1-nc")
+    with pytest.raises(ValueError, match="pixel"):
+        sacsim.simulate(atoms, pixel=-1.0)
+    with pytest.raises(ValueError, match="invalid imaging"):
+        sacsim.simulate(atoms, no_such_key=1)
