@@ -10,7 +10,7 @@ from . import _sacsim
 
 __version__ = _sacsim.__version__
 
-__all__ = ["build", "simulate", "Image", "__version__"]
+__all__ = ["build", "simulate", "detect", "Image", "__version__"]
 
 
 def build(name, cell=None, vacuum=None):
@@ -52,8 +52,8 @@ class Image:
     pixel_size : (float, float)
         Pixel size (x, y) in Å.
     origin : (float, float)
-        The image frame's origin (x, y) in Å, as sacsim's image files
-        record it.
+        The position (x, y) in Å sampled by pixel (0, 0), as sacsim's
+        image files record it.
     params : dict
         The imaging and acquisition keys used.
     """
@@ -138,3 +138,69 @@ def simulate(atoms, kv=80.0, alpha=30.0, detector=(80.0, 200.0), pixel=0.1, dose
     data, nx, ny, px, origin = _sacsim.simulate_xyz(buf.getvalue(), _toml(imaging), _toml(acquisition))
     array = np.frombuffer(data, dtype="<f4").reshape(ny, nx)
     return Image(array, px, origin, {"imaging": imaging, "acquisition": acquisition})
+
+
+def detect(image, pixel_size=None, origin=(0.0, 0.0), method="classical", net_threshold=None, views=1, elements=None, **settings):
+    """Atoms in a HAADF image, as ``sacsim detect`` finds them.
+
+    Parameters
+    ----------
+    image : Image or numpy.ndarray
+        An :class:`Image` (its calibration is used) or a 2-D array (ny, nx).
+    pixel_size : float or (float, float), optional
+        Pixel size in Å; required for a bare array.
+    origin : (float, float)
+        Position (Å) of pixel (0, 0), for a bare array.
+    method : str
+        ``"classical"`` or ``"net"`` (the shipped learned detector).
+    net_threshold : float, optional
+        Heatmap level for ``method="net"`` (default: the shipped model's).
+    views : int
+        Mirror views averaged by the net (1, 2 or 4).
+    elements : str, optional
+        Two elements, light first (``"Mn,Co"``): per-atom identity.
+    **settings
+        Any key of the ``[detect]`` table, e.g. ``threshold=5``.
+
+    Returns
+    -------
+    dict
+        numpy arrays ``x``, ``y`` (Å), ``x_px``, ``y_px``, ``intensity``,
+        ``snr`` (z-score, or heatmap level for the net), ``element`` (str or
+        None), ``p_heavy``; and ``noise_sigma``, ``frame``, ``settings``.
+    """
+    import json
+
+    import numpy as np
+
+    if isinstance(image, Image):
+        array, px, origin = image.array, image.pixel_size, image.origin
+    else:
+        array = np.asarray(image)
+        if pixel_size is None:
+            raise ValueError("pixel_size: give the pixel size in Å for a bare array")
+        px = (pixel_size, pixel_size) if np.isscalar(pixel_size) else tuple(pixel_size)
+    if array.ndim != 2:
+        raise ValueError(f"image: a 2-D array (ny, nx), got shape {array.shape}")
+    ny, nx = array.shape
+    if elements is not None:
+        settings["elements"] = elements
+    data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+    text = _sacsim.detect_array(
+        data, nx, ny, (float(px[0]), float(px[1])), (float(origin[0]), float(origin[1])),
+        _toml(settings), method, net_threshold, views,
+    )
+    result = json.loads(text)
+    found = result.pop("detections")
+    out = {
+        "x": np.array([d["position"][0] for d in found]),
+        "y": np.array([d["position"][1] for d in found]),
+        "x_px": np.array([d["pixel"][0] for d in found]),
+        "y_px": np.array([d["pixel"][1] for d in found]),
+        "intensity": np.array([d["intensity"] for d in found]),
+        "snr": np.array([d["snr"] for d in found]),
+        "element": [d["element"] for d in found],
+        "p_heavy": np.array([np.nan if d["p_heavy"] is None else d["p_heavy"] for d in found]),
+    }
+    out.update(result)
+    return out

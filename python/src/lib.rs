@@ -7,7 +7,8 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use sacsim::config::{AcquisitionConfig, ImagingConfig};
+use sacsim::ImageFrame;
+use sacsim::config::{AcquisitionConfig, DetectConfig, ImagingConfig};
 use sacsim::model::{ModelSpec, Preset, build_model};
 
 /// A sacsim error as the Python exception a user expects: invalid input
@@ -93,11 +94,72 @@ fn simulate_xyz(
     ))
 }
 
+/// Atoms in a float32 little-endian image of `nx` x `ny` pixels of `pixel`
+/// Å from `origin`, as `sacsim detect` finds them: `method` "classical"
+/// (with the `[detect]` table `config`, TOML text) or "net" (the shipped
+/// model, `net_threshold` or its own level, `views` mirror views). The
+/// result is detections.json's text.
+#[pyfunction]
+#[pyo3(signature = (data, nx, ny, pixel, origin, config, method, net_threshold=None, views=1))]
+#[allow(clippy::too_many_arguments)]
+fn detect_array(
+    py: Python<'_>,
+    data: &[u8],
+    nx: usize,
+    ny: usize,
+    pixel: (f64, f64),
+    origin: (f64, f64),
+    config: &str,
+    method: &str,
+    net_threshold: Option<f32>,
+    views: usize,
+) -> PyResult<String> {
+    if data.len() != 4 * nx * ny {
+        return Err(PyValueError::new_err(format!(
+            "{} bytes for {nx} x {ny} float32 pixels",
+            data.len()
+        )));
+    }
+    let config: DetectConfig = toml::from_str(config)
+        .map_err(|e| PyValueError::new_err(format!("invalid detect settings: {}", e.message())))?;
+    let image: Vec<f32> = data
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let frame = ImageFrame {
+        origin: [origin.0, origin.1],
+        pixel: [pixel.0, pixel.1],
+        shape: [nx, ny],
+    };
+    let method = method.to_string();
+    py.detach(move || -> sacsim::Result<String> {
+        let result = match method.as_str() {
+            "classical" => sacsim::analysis::detect::detect(&image, &frame, &config)?,
+            "net" => {
+                use sacsim::learn::infer::{NetDetector, SHIPPED_THRESHOLD};
+                let net = NetDetector::shipped()?;
+                let heat = net.heatmap_averaged(&image, &frame, views)?;
+                let level = net_threshold.unwrap_or(SHIPPED_THRESHOLD);
+                net.detect_in(&heat, &image, &frame, &config, level)?
+            }
+            other => {
+                return Err(sacsim::Error::invalid(
+                    "method",
+                    format!("'{other}': give classical or net"),
+                ));
+            }
+        };
+        Ok(serde_json::to_string(&result).expect("serialise"))
+    })
+    .map_err(py_error)
+}
+
 /// The extension module.
 #[pymodule]
 fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_xyz, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_xyz, m)?)?;
+    m.add_function(wrap_pyfunction!(detect_array, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

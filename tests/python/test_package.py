@@ -74,3 +74,35 @@ def test_simulate_rejects_bad_settings_with_the_cli_message():
         sacsim.simulate(atoms, pixel=-1.0)
     with pytest.raises(ValueError, match="invalid imaging"):
         sacsim.simulate(atoms, no_such_key=1)
+
+
+def test_detect_finds_the_cli_atoms():
+    import csv
+
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SACSIM, "sample", "--size", "6x6", "--density", "1", "--seed", "2", "-o", f"{tmp}/s"], check=True, capture_output=True)
+        subprocess.run([SACSIM, "simulate", f"{tmp}/s", "--dose", "1e5", "--seed", "2", "-o", f"{tmp}/im"], check=True, capture_output=True)
+        for method in ("classical", "net"):
+            subprocess.run([SACSIM, "detect", f"{tmp}/im", "--method", method, "-o", f"{tmp}/d_{method}"], check=True, capture_output=True)
+        truth = list(csv.DictReader(open(f"{tmp}/im/atoms.csv")))
+        params = __import__("json").load(open(f"{tmp}/im/params.json"))
+        array = np.load(f"{tmp}/im/image.npy")
+        for method in ("classical", "net"):
+            cli = list(csv.DictReader(open(f"{tmp}/d_{method}/detections.csv")))
+            found = sacsim.detect(array, pixel_size=params["pixel_angstrom"], method=method)
+            # The same atoms at the same places as the CLI.
+            assert len(found["x"]) == len(cli)
+            assert np.allclose(found["x_px"], [float(r["x_px"]) for r in cli], atol=1e-3)
+            assert np.allclose(found["y_px"], [float(r["y_px"]) for r in cli], atol=1e-3)
+            # Nearly every metal of the field within 0.5 Å (atoms at the
+            # frame's edge may be cut), and no atom where none is.
+            near = [
+                np.hypot(found["x_px"] - float(t["x_px"]), found["y_px"] - float(t["y_px"])).min() * params["pixel_angstrom"][0] < 0.5
+                for t in truth
+            ]
+            assert sum(near) >= 0.9 * len(truth), (method, sum(near), len(truth))
+            assert len(found["x"]) <= len(truth)
+    with pytest.raises(ValueError, match="pixel_size"):
+        sacsim.detect(array)
