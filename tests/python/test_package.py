@@ -106,3 +106,19 @@ def test_detect_finds_the_cli_atoms():
             assert len(found["x"]) <= len(truth)
     with pytest.raises(ValueError, match="pixel_size"):
         sacsim.detect(array)
+
+
+def test_simulate_from_four_threads_gives_the_same_arrays():
+    import numpy as np
+
+    atoms = sacsim.build("l-co1mn1-nc")
+    with ThreadPoolExecutor(4) as pool:
+        images = list(pool.map(lambda _: sacsim.simulate(atoms, dose=1e4, seed=5).array, range(4)))
+    assert all(np.array_equal(images[0], im) for im in images[1:])
+    # Shot noise at 1e4 e/Å²: whole electron counts whose total is the
+    # clean image's beam fraction times dose x pixel area, within 5 σ.
+    clean = sacsim.simulate(atoms)
+    k = 1e4 * clean.pixel_size[0] * clean.pixel_size[1]
+    expected = float(clean.array.sum()) * k
+    assert np.all(images[0] == np.round(images[0]))
+    assert abs(float(images[0].sum()) - expected) < 5 * expected**0.5, (images[0].sum(), expected)
