@@ -10,7 +10,7 @@ from . import _sacsim
 
 __version__ = _sacsim.__version__
 
-__all__ = ["build", "simulate", "detect", "Image", "__version__"]
+__all__ = ["build", "simulate", "detect", "read_image", "Image", "__version__"]
 
 
 def build(name, cell=None, vacuum=None):
@@ -204,3 +204,34 @@ def detect(image, pixel_size=None, origin=(0.0, 0.0), method="classical", net_th
     }
     out.update(result)
     return out
+
+
+def read_image(path, pixel_size=None):
+    """An image file with its calibration, as ``sacsim detect`` reads it.
+
+    Every format the CLI reads: TIFF (8/16/32-bit integer, float, palette
+    grey; ImageJ, resolution and hyperspy calibration), Gatan DM3/DM4,
+    Velox EMD, npy, PNG and sacsim image directories.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    pixel_size : float or (float, float), optional
+        Pixel size in Å, overriding the file's; required when the file
+        carries none.
+
+    Returns
+    -------
+    Image
+        ``params`` holds ``calibration_source`` and the file's metadata
+        (voltage, convergence, ... where present).
+    """
+    import numpy as np
+
+    px = None
+    if pixel_size is not None:
+        px = (pixel_size, pixel_size) if np.isscalar(pixel_size) else tuple(pixel_size)
+        px = (float(px[0]), float(px[1]))
+    data, nx, ny, pixel, origin, source, metadata = _sacsim.read_image(str(path), px)
+    array = np.frombuffer(data, dtype="<f4").reshape(ny, nx)
+    return Image(array, pixel, origin, {"calibration_source": source, "metadata": dict(metadata)})

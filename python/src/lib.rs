@@ -154,12 +154,55 @@ fn detect_array(
     .map_err(py_error)
 }
 
+/// Read an image file as `sacsim detect` reads it (TIFF of every width,
+/// DM3/DM4, Velox EMD, npy, PNG, sacsim image directories) and place it:
+/// `pixel` (Å) overrides the file's calibration; without either the image
+/// is refused. Returns (float32 little-endian bytes, nx, ny, pixel (x, y),
+/// origin (x, y), where the calibration came from, metadata pairs).
+#[pyfunction]
+#[pyo3(signature = (path, pixel=None))]
+#[allow(clippy::type_complexity)]
+fn read_image(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    pixel: Option<(f64, f64)>,
+) -> PyResult<(
+    Py<PyBytes>,
+    usize,
+    usize,
+    (f64, f64),
+    (f64, f64),
+    String,
+    Vec<(String, String)>,
+)> {
+    let placed = py
+        .detach(move || sacsim::output::image::load_image(&path, pixel.map(|(x, y)| [x, y]), None))
+        .map_err(py_error)?;
+    let f = placed.frame;
+    let bytes: Vec<u8> = placed
+        .raster
+        .data
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    Ok((
+        PyBytes::new(py, &bytes).unbind(),
+        f.nx(),
+        f.ny(),
+        (f.pixel[0], f.pixel[1]),
+        (f.origin[0], f.origin[1]),
+        placed.source,
+        placed.raster.metadata,
+    ))
+}
+
 /// The extension module.
 #[pymodule]
 fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_xyz, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_xyz, m)?)?;
     m.add_function(wrap_pyfunction!(detect_array, m)?)?;
+    m.add_function(wrap_pyfunction!(read_image, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

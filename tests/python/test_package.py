@@ -122,3 +122,23 @@ def test_simulate_from_four_threads_gives_the_same_arrays():
     expected = float(clean.array.sum()) * k
     assert np.all(images[0] == np.round(images[0]))
     assert abs(float(images[0].sum()) - expected) < 5 * expected**0.5, (images[0].sum(), expected)
+
+
+def test_read_image_keeps_the_calibration_of_sacsim_tiffs_and_refuses_bare_files():
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SACSIM, "sample", "--size", "5x4", "--density", "1", "--seed", "4", "-o", f"{tmp}/s"], check=True, capture_output=True)
+        subprocess.run([SACSIM, "simulate", f"{tmp}/s", "--pixel", "0.125", "-o", f"{tmp}/im"], check=True, capture_output=True)
+        image = sacsim.read_image(f"{tmp}/im/image.tiff")
+        npy = np.load(f"{tmp}/im/image.npy")
+        assert np.array_equal(image.array, npy)
+        # The calibrated float32 TIFF carries its pixel size (0.125 Å, split
+        # into whole pixels over the field).
+        assert image.pixel_size[0] == pytest.approx(0.125, rel=0.01)
+        np.save(f"{tmp}/bare.npy", npy)
+        with pytest.raises(ValueError, match="pixel"):
+            sacsim.read_image(f"{tmp}/bare.npy")
+        assert sacsim.read_image(f"{tmp}/bare.npy", pixel_size=0.2).pixel_size == (0.2, 0.2)
+        with pytest.raises(OSError):
+            sacsim.read_image(f"{tmp}/missing.tiff")
