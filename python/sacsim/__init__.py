@@ -10,7 +10,7 @@ from . import _sacsim
 
 __version__ = _sacsim.__version__
 
-__all__ = ["build", "simulate", "detect", "read_image", "Image", "__version__"]
+__all__ = ["build", "sample", "simulate", "detect", "read_image", "Image", "Sample", "__version__"]
 
 
 def build(name, cell=None, vacuum=None):
@@ -90,7 +90,7 @@ def _toml(table):
 
 
 def simulate(atoms, kv=80.0, alpha=30.0, detector=(80.0, 200.0), pixel=0.1, dose=None, seed=1, **options):
-    """The HAADF-STEM image of ``atoms`` (an ase.Atoms), as ``sacsim simulate``.
+    """The HAADF-STEM image of ``atoms`` (an ase.Atoms or a :class:`Sample`), as ``sacsim simulate``.
 
     Parameters
     ----------
@@ -128,14 +128,18 @@ def simulate(atoms, kv=80.0, alpha=30.0, detector=(80.0, 200.0), pixel=0.1, dose
     acquisition = {"dose_e_per_a2": dose, "seed": seed}
     for key, value in options.items():
         (acquisition if key in acquisition_keys else imaging)[key] = value
-    # Positions, cell, pbc and tags are what the image needs; info and
-    # results (which ASE writes into the comment line) are not.
-    bare = atoms.copy()
-    bare.info = {}
-    bare.calc = None
-    buf = StringIO()
-    write(buf, bare, format="extxyz")
-    data, nx, ny, px, origin = _sacsim.simulate_xyz(buf.getvalue(), _toml(imaging), _toml(acquisition))
+    if isinstance(atoms, Sample):
+        text = atoms._xyz  # the CLI's sample.xyz bytes
+    else:
+        # Positions, cell, pbc and tags are what the image needs; info and
+        # results (which ASE writes into the comment line) are not.
+        bare = atoms.copy()
+        bare.info = {}
+        bare.calc = None
+        buf = StringIO()
+        write(buf, bare, format="extxyz")
+        text = buf.getvalue()
+    data, nx, ny, px, origin = _sacsim.simulate_xyz(text, _toml(imaging), _toml(acquisition))
     array = np.frombuffer(data, dtype="<f4").reshape(ny, nx)
     return Image(array, px, origin, {"imaging": imaging, "acquisition": acquisition})
 
@@ -235,3 +239,56 @@ def read_image(path, pixel_size=None):
     data, nx, ny, pixel, origin, source, metadata = _sacsim.read_image(str(path), px)
     array = np.frombuffer(data, dtype="<f4").reshape(ny, nx)
     return Image(array, pixel, origin, {"calibration_source": source, "metadata": dict(metadata)})
+
+
+class Sample:
+    """A large sample: ``atoms`` (ase.Atoms, site tags on each site's
+    metals) and ``sites`` (one record per metal site: id, kind, motif,
+    face, metals and their positions in Å; a pandas DataFrame when pandas
+    is installed, else a list of dicts), as ``sacsim sample`` writes them
+    (sample.xyz, sites.csv)."""
+
+    def __init__(self, xyz, sites_csv, params):
+        import csv
+
+        from ase.io import read
+
+        self._xyz = xyz
+        self.atoms = read(StringIO(xyz), format="extxyz")
+        rows = list(csv.DictReader(StringIO(sites_csv)))
+        try:
+            import pandas
+
+            self.sites = pandas.read_csv(StringIO(sites_csv))
+        except ImportError:
+            self.sites = rows
+        self.params = params
+
+    def __repr__(self):
+        return f"Sample({len(self.sites)} sites, {len(self.atoms)} atoms)"
+
+
+def sample(size_nm=(20.0, 20.0), density=0.5, mix=None, support=None, seed=1, **options):
+    """A large sample of dispersed metal sites, as ``sacsim sample``.
+
+    Parameters
+    ----------
+    size_nm : (float, float)
+        Field size (nm).
+    density : float
+        Metal sites per nm².
+    mix : str, optional
+        Site mixture, e.g. ``"l-comn:0.67,co-n4:0.17,mn-n4:0.16"``.
+    support : str, optional
+        ``"none"``, ``"amorphous"`` or ``"layers:N"``.
+    seed : int
+        Seed of every random choice.
+    **options
+        Any other key of the ``[sample]`` table, e.g.
+        ``support_thickness_nm=2``, ``placement="clustered"``.
+    """
+    table = {"size_nm": [float(v) for v in size_nm], "density_per_nm2": density, "mix": mix,
+             "support": support, "seed": seed}
+    table.update(options)
+    xyz, sites = _sacsim.sample_files(_toml(table))
+    return Sample(xyz, sites, table)

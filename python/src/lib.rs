@@ -9,6 +9,7 @@ use pyo3::types::PyBytes;
 
 use sacsim::ImageFrame;
 use sacsim::config::{AcquisitionConfig, DetectConfig, ImagingConfig};
+use sacsim::io::Format;
 use sacsim::model::{ModelSpec, Preset, build_model};
 
 /// A sacsim error as the Python exception a user expects: invalid input
@@ -196,6 +197,23 @@ fn read_image(
     ))
 }
 
+/// A large sample as `sacsim sample` builds it, from the `[sample]` table
+/// (TOML text, the study/dataset keys): (sample.xyz text, sites.csv text),
+/// the bytes the CLI writes.
+#[pyfunction]
+fn sample_files(py: Python<'_>, config: &str) -> PyResult<(String, String)> {
+    let config: sacsim::config::SampleConfig = toml::from_str(config)
+        .map_err(|e| PyValueError::new_err(format!("invalid sample settings: {}", e.message())))?;
+    py.detach(move || -> sacsim::Result<(String, String)> {
+        let sample = sacsim::model::sample::build_sample(&config.spec()?)?;
+        Ok((
+            Format::Xyz.render(&sample.structure),
+            sacsim::output::sample::sites_csv(&sample.sites),
+        ))
+    })
+    .map_err(py_error)
+}
+
 /// The extension module.
 #[pymodule]
 fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -203,6 +221,7 @@ fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate_xyz, m)?)?;
     m.add_function(wrap_pyfunction!(detect_array, m)?)?;
     m.add_function(wrap_pyfunction!(read_image, m)?)?;
+    m.add_function(wrap_pyfunction!(sample_files, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

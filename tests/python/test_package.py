@@ -142,3 +142,21 @@ def test_read_image_keeps_the_calibration_of_sacsim_tiffs_and_refuses_bare_files
         assert sacsim.read_image(f"{tmp}/bare.npy", pixel_size=0.2).pixel_size == (0.2, 0.2)
         with pytest.raises(OSError):
             sacsim.read_image(f"{tmp}/missing.tiff")
+
+
+def test_sample_is_the_cli_sample_and_images_like_it():
+    import numpy as np
+
+    s = sacsim.sample(size_nm=(6, 5), density=1.0, support="amorphous", support_thickness_nm=1.0, seed=7)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SACSIM, "sample", "--size", "6x5", "--density", "1", "--support", "amorphous",
+                        "--support-thickness", "1", "--seed", "7", "-o", f"{tmp}/s"], check=True, capture_output=True)
+        assert s._xyz == Path(f"{tmp}/s/sample.xyz").read_text()
+        n_sites = len(Path(f"{tmp}/s/sites.csv").read_text().splitlines()) - 1
+        subprocess.run([SACSIM, "simulate", f"{tmp}/s", "--dose", "1e5", "-o", f"{tmp}/im"], check=True, capture_output=True)
+        cli = np.load(f"{tmp}/im/image.npy")
+    assert len(s.sites) == n_sites
+    # 30 nm² at 1 site/nm²: about 30 sites (Poisson placement, min separation).
+    assert 15 <= n_sites <= 40
+    assert len(s.atoms) > 1000  # sheet + 1 nm of carbon
+    assert np.array_equal(sacsim.simulate(s, dose=1e5).array, cli)
