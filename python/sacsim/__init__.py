@@ -10,7 +10,7 @@ from . import _sacsim
 
 __version__ = _sacsim.__version__
 
-__all__ = ["build", "sample", "simulate", "detect", "read_image", "Image", "Sample", "__version__"]
+__all__ = ["build", "sample", "simulate", "detect", "read_image", "analyze", "Image", "Sample", "__version__"]
 
 
 def build(name, cell=None, vacuum=None):
@@ -248,14 +248,17 @@ class Sample:
     is installed, else a list of dicts), as ``sacsim sample`` writes them
     (sample.xyz, sites.csv)."""
 
-    def __init__(self, xyz, sites_csv, params):
+    def __init__(self, xyz, sites_csv, box, params):
         import csv
 
         from ase.io import read
 
         self._xyz = xyz
+        self._rows = None
+        self.box = box
         self.atoms = read(StringIO(xyz), format="extxyz")
         rows = list(csv.DictReader(StringIO(sites_csv)))
+        self._rows = rows
         try:
             import pandas
 
@@ -290,5 +293,57 @@ def sample(size_nm=(20.0, 20.0), density=0.5, mix=None, support=None, seed=1, **
     table = {"size_nm": [float(v) for v in size_nm], "density_per_nm2": density, "mix": mix,
              "support": support, "seed": seed}
     table.update(options)
-    xyz, sites = _sacsim.sample_files(_toml(table))
-    return Sample(xyz, sites, table)
+    xyz, sites, box = _sacsim.sample_files(_toml(table))
+    return Sample(xyz, sites, box, table)
+
+
+def analyze(points, box=None, region=None, pair_window=(0.2, 0.3), **settings):
+    """Pair statistics against the random baseline, as ``sacsim analyze``.
+
+    Parameters
+    ----------
+    points : Sample, dict from :func:`detect`, or array (N, 2)
+        A sample (its sites' metals in its periodic box), detections (in
+        their image field), or x, y positions in Å.
+    box : (float, float), optional
+        Periodic box (Å) for bare points.
+    region : (float, float, float, float), optional
+        Open region x0, y0, width, height (Å) for bare points.
+    pair_window : (float, float)
+        Pair window (nm).
+    **settings
+        Any other key of the ``[analyze]`` table, e.g. ``monte_carlo=200``.
+
+    Returns
+    -------
+    dict
+        The keys of stats.json.
+    """
+    import json
+
+    import numpy as np
+
+    if isinstance(points, Sample):
+        metals = [(r, k) for r in points._rows for k in (1, 2) if r[f"x{k}_A"]]
+        xy = [(float(r[f"x{k}_A"]), float(r[f"y{k}_A"])) for r, k in metals]
+        elements = [r[f"metal{k}"] for r, k in metals]
+        box, region = points.box, None
+    elif isinstance(points, dict) and "frame" in points:
+        xy = list(zip(points["x"].tolist(), points["y"].tolist()))
+        elements = points["element"] if all(e is not None for e in points["element"]) else None
+        f = points["frame"]
+        (ny, nx), (px, py), (ox, oy) = f["image_shape_ny_nx"], f["pixel_angstrom"], f["origin_angstrom"]
+        # The field the pixels cover: from half a pixel before the first
+        # pixel's centre.
+        region = region or (ox - px / 2, oy - py / 2, nx * px, ny * py)
+    else:
+        xy = [tuple(map(float, p[:2])) for p in np.asarray(points, dtype=float)]
+        elements = None
+    settings["window_nm"] = [float(v) for v in pair_window]
+    text = _sacsim.analyze_points(
+        xy, _toml(settings),
+        periodic=None if box is None else (float(box[0]), float(box[1])),
+        region=None if region is None else tuple(float(v) for v in region),
+        elements=elements,
+    )
+    return json.loads(text)

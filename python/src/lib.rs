@@ -201,15 +201,76 @@ fn read_image(
 /// (TOML text, the study/dataset keys): (sample.xyz text, sites.csv text),
 /// the bytes the CLI writes.
 #[pyfunction]
-fn sample_files(py: Python<'_>, config: &str) -> PyResult<(String, String)> {
+#[allow(clippy::type_complexity)]
+fn sample_files(py: Python<'_>, config: &str) -> PyResult<(String, String, (f64, f64))> {
     let config: sacsim::config::SampleConfig = toml::from_str(config)
         .map_err(|e| PyValueError::new_err(format!("invalid sample settings: {}", e.message())))?;
-    py.detach(move || -> sacsim::Result<(String, String)> {
+    py.detach(move || -> sacsim::Result<_> {
         let sample = sacsim::model::sample::build_sample(&config.spec()?)?;
+        let [bx, by] = sample.box_angstrom;
         Ok((
             Format::Xyz.render(&sample.structure),
             sacsim::output::sample::sites_csv(&sample.sites),
+            (bx, by),
         ))
+    })
+    .map_err(py_error)
+}
+
+/// Pair statistics of projected points (x, y in Å) as `sacsim analyze`
+/// computes them, in a periodic box (`periodic`, Å) or an open region
+/// (`region` = x0, y0, width, height, Å), with the `[analyze]` table
+/// `config` (TOML text): stats.json's text.
+#[pyfunction]
+#[pyo3(signature = (points, config, periodic=None, region=None, elements=None))]
+fn analyze_points(
+    py: Python<'_>,
+    points: Vec<(f64, f64)>,
+    config: &str,
+    periodic: Option<(f64, f64)>,
+    region: Option<(f64, f64, f64, f64)>,
+    elements: Option<Vec<String>>,
+) -> PyResult<String> {
+    let elements: Vec<Option<sacsim::Element>> = match elements {
+        Some(list) if list.len() == points.len() => list
+            .iter()
+            .map(|e| sacsim::Element::from_symbol(e).map(Some))
+            .collect::<sacsim::Result<_>>()
+            .map_err(py_error)?,
+        Some(list) => {
+            return Err(PyValueError::new_err(format!(
+                "{} elements for {} points",
+                list.len(),
+                points.len()
+            )));
+        }
+        None => vec![None; points.len()],
+    };
+    use sacsim::structure::{Positions, Region};
+    let config: sacsim::config::AnalyzeConfig = toml::from_str(config)
+        .map_err(|e| PyValueError::new_err(format!("invalid analyze settings: {}", e.message())))?;
+    let region = match (periodic, region) {
+        (Some((x, y)), None) => Region::Periodic { size: [x, y, 0.0] },
+        (None, Some((x0, y0, w, h))) => Region::Open {
+            origin: [x0, y0, 0.0],
+            size: [w, h, 0.0],
+        },
+        _ => {
+            return Err(PyValueError::new_err(
+                "give the periodic box (box=(Lx, Ly), Å) or an open region (region=(x0, y0, w, h), Å), one of them",
+            ));
+        }
+    };
+    py.detach(move || -> sacsim::Result<String> {
+        let positions = Positions {
+            elements,
+            points: points.iter().map(|&(x, y)| [x, y, 0.0]).collect(),
+            region,
+            dims: 2,
+            source: "<points>".into(),
+        };
+        let (stats, _) = sacsim::analysis::pairstats::analyze_with_neighbours(&positions, &config)?;
+        Ok(serde_json::to_string(&stats).expect("serialise"))
     })
     .map_err(py_error)
 }
@@ -222,6 +283,7 @@ fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(detect_array, m)?)?;
     m.add_function(wrap_pyfunction!(read_image, m)?)?;
     m.add_function(wrap_pyfunction!(sample_files, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_points, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -160,3 +160,22 @@ def test_sample_is_the_cli_sample_and_images_like_it():
     assert 15 <= n_sites <= 40
     assert len(s.atoms) > 1000  # sheet + 1 nm of carbon
     assert np.array_equal(sacsim.simulate(s, dose=1e5).array, cli)
+
+
+def test_analyze_equals_the_cli_statistics():
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SACSIM, "sample", "--size", "30x30", "--density", "0.5", "--mix", "l-comn:1", "--seed", "5",
+                        "-o", f"{tmp}/s"], check=True, capture_output=True)
+        subprocess.run([SACSIM, "analyze", f"{tmp}/s", "-o", f"{tmp}/a"], check=True, capture_output=True)
+        cli = json.load(open(f"{tmp}/a/stats.json"))
+    s = sacsim.sample(size_nm=(30, 30), density=0.5, mix="l-comn:1", seed=5)
+    ours = sacsim.analyze(s)
+    assert ours == cli
+    # Every site of L-Co1Mn1-NC holds a Co-Mn pair: nearly all metals have
+    # their nearest neighbour inside the 0.2-0.3 nm pair window.
+    assert ours["points"] == 2 * len(s.sites)
+    assert ours["pair_fraction_by_elements"]["Co-Mn"] > 0.99
+    with pytest.raises(ValueError, match="periodic box"):
+        sacsim.analyze([[0.0, 0.0], [1.0, 1.0]])
