@@ -13,7 +13,7 @@ __version__ = _sacsim.__version__
 __all__ = ["build", "sample", "simulate", "detect", "read_image", "analyze", "Image", "Sample", "__version__"]
 
 
-def build(name, cell=None, vacuum=None):
+def build(name: str, cell: "tuple[int, int] | None" = None, vacuum: "float | None" = None) -> "ase.Atoms":
     """A DFT-ready model of preset ``name`` (as ``sacsim build NAME``).
 
     Parameters
@@ -89,7 +89,7 @@ def _toml(table):
     return "\n".join(lines) + "\n"
 
 
-def simulate(atoms, kv=80.0, alpha=30.0, detector=(80.0, 200.0), pixel=0.1, dose=None, seed=1, **options):
+def simulate(atoms: "ase.Atoms | Sample", kv: float = 80.0, alpha: float = 30.0, detector: "tuple[float, float]" = (80.0, 200.0), pixel: float = 0.1, dose: "float | None" = None, seed: int = 1, **options) -> "Image":
     """The HAADF-STEM image of ``atoms`` (an ase.Atoms or a :class:`Sample`), as ``sacsim simulate``.
 
     Parameters
@@ -144,7 +144,7 @@ def simulate(atoms, kv=80.0, alpha=30.0, detector=(80.0, 200.0), pixel=0.1, dose
     return Image(array, px, origin, {"imaging": imaging, "acquisition": acquisition})
 
 
-def detect(image, pixel_size=None, origin=(0.0, 0.0), method="classical", net_threshold=None, views=1, elements=None, **settings):
+def detect(image: "Image | numpy.ndarray", pixel_size: "float | tuple[float, float] | None" = None, origin: "tuple[float, float]" = (0.0, 0.0), method: str = "classical", net_threshold: "float | None" = None, views: int = 1, elements: "str | None" = None, **settings) -> dict:
     """Atoms in a HAADF image, as ``sacsim detect`` finds them.
 
     Parameters
@@ -210,7 +210,7 @@ def detect(image, pixel_size=None, origin=(0.0, 0.0), method="classical", net_th
     return out
 
 
-def read_image(path, pixel_size=None):
+def read_image(path: "str | os.PathLike", pixel_size: "float | tuple[float, float] | None" = None) -> "Image":
     """An image file with its calibration, as ``sacsim detect`` reads it.
 
     Every format the CLI reads: TIFF (8/16/32-bit integer, float, palette
@@ -271,7 +271,7 @@ class Sample:
         return f"Sample({len(self.sites)} sites, {len(self.atoms)} atoms)"
 
 
-def sample(size_nm=(20.0, 20.0), density=0.5, mix=None, support=None, seed=1, **options):
+def sample(size_nm: "tuple[float, float]" = (20.0, 20.0), density: float = 0.5, mix: "str | None" = None, support: "str | None" = None, seed: int = 1, **options) -> "Sample":
     """A large sample of dispersed metal sites, as ``sacsim sample``.
 
     Parameters
@@ -297,7 +297,7 @@ def sample(size_nm=(20.0, 20.0), density=0.5, mix=None, support=None, seed=1, **
     return Sample(xyz, sites, box, table)
 
 
-def analyze(points, box=None, region=None, pair_window=(0.2, 0.3), **settings):
+def analyze(points, box: "tuple[float, float] | None" = None, region: "tuple[float, float, float, float] | None" = None, pair_window: "tuple[float, float]" = (0.2, 0.3), **settings) -> dict:
     """Pair statistics against the random baseline, as ``sacsim analyze``.
 
     Parameters

@@ -1,0 +1,31 @@
+"""Type stubs of the extension module (Rust, pyo3). Lengths in Å."""
+from typing import Optional
+
+__version__: str
+
+def build_xyz(name: str, cell: Optional[tuple[int, int]] = None, vacuum: Optional[float] = None) -> str: ...
+def simulate_xyz(
+    xyz: str, imaging: str, acquisition: str
+) -> tuple[bytes, int, int, tuple[float, float], tuple[float, float]]: ...
+def detect_array(
+    data: bytes,
+    nx: int,
+    ny: int,
+    pixel: tuple[float, float],
+    origin: tuple[float, float],
+    config: str,
+    method: str,
+    net_threshold: Optional[float] = None,
+    views: int = 1,
+) -> str: ...
+def read_image(
+    path: str, pixel: Optional[tuple[float, float]] = None
+) -> tuple[bytes, int, int, tuple[float, float], tuple[float, float], str, list[tuple[str, str]]]: ...
+def sample_files(config: str) -> tuple[str, str, tuple[float, float]]: ...
+def analyze_points(
+    points: list[tuple[float, float]],
+    config: str,
+    periodic: Optional[tuple[float, float]] = None,
+    region: Optional[tuple[float, float, float, float]] = None,
+    elements: Optional[list[str]] = None,
+) -> str: ...
