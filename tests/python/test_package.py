@@ -179,3 +179,15 @@ def test_analyze_equals_the_cli_statistics():
     assert ours["pair_fraction_by_elements"]["Co-Mn"] > 0.99
     with pytest.raises(ValueError, match="periodic box"):
         sacsim.analyze([[0.0, 0.0], [1.0, 1.0]])
+
+
+def test_the_quickstart_notebook_runs():
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(__file__).resolve().parents[2] / "examples/quickstart.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        # Its cells assert the science (atom count, Co-Mn pairs above chance).
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
+        assert (Path(tmp) / "quickstart.png").stat().st_size > 10_000
