@@ -10,7 +10,7 @@ from . import _sacsim
 
 __version__ = _sacsim.__version__
 
-__all__ = ["build", "sample", "simulate", "detect", "read_image", "analyze", "Image", "Sample", "__version__"]
+__all__ = ["build", "sample", "simulate", "detect", "read_image", "analyze", "dataset", "run", "Image", "Sample", "__version__"]
 
 
 def build(name: str, cell: "tuple[int, int] | None" = None, vacuum: "float | None" = None) -> "ase.Atoms":
@@ -56,10 +56,15 @@ class Image:
         image files record it.
     params : dict
         The imaging and acquisition keys used.
+    truth : list of dict or None
+        For simulated images, every metal atom of the field (atoms.csv's
+        rows: element, z, site, x_A, y_A, z_A, and x_px, y_px where it
+        shows in the image, scan distortions included).
     """
 
-    def __init__(self, array, pixel_size, origin, params):
+    def __init__(self, array, pixel_size, origin, params, truth=None):
         self.array = array
+        self.truth = truth
         self.pixel_size = pixel_size
         self.origin = origin
         self.params = params
@@ -139,9 +144,15 @@ def simulate(atoms: "ase.Atoms | Sample", kv: float = 80.0, alpha: float = 30.0,
         buf = StringIO()
         write(buf, bare, format="extxyz")
         text = buf.getvalue()
-    data, nx, ny, px, origin = _sacsim.simulate_xyz(text, _toml(imaging), _toml(acquisition))
+    import csv
+
+    data, nx, ny, px, origin, truth = _sacsim.simulate_xyz(text, _toml(imaging), _toml(acquisition))
     array = np.frombuffer(data, dtype="<f4").reshape(ny, nx)
-    return Image(array, px, origin, {"imaging": imaging, "acquisition": acquisition})
+    rows = [
+        {k: (v if k == "element" else float(v) if "." in v else int(v)) for k, v in r.items()}
+        for r in csv.DictReader(StringIO(truth))
+    ]
+    return Image(array, px, origin, {"imaging": imaging, "acquisition": acquisition}, rows)
 
 
 def detect(image: "Image | numpy.ndarray", pixel_size: "float | tuple[float, float] | None" = None, origin: "tuple[float, float]" = (0.0, 0.0), method: str = "classical", net_threshold: "float | None" = None, views: int = 1, elements: "str | None" = None, **settings) -> dict:
@@ -347,3 +358,34 @@ def analyze(points, box: "tuple[float, float] | None" = None, region: "tuple[flo
         elements=elements,
     )
     return json.loads(text)
+
+
+def _text_or_file(value):
+    """TOML given as text or as a path to a file."""
+    import os
+
+    if value is None:
+        return None
+    if isinstance(value, os.PathLike) or ("\n" not in str(value) and os.path.isfile(str(value))):
+        with open(value, encoding="utf-8") as f:
+            return f.read()
+    return str(value)
+
+
+def dataset(count: int, config=None, out="dataset", force: bool = False) -> int:
+    """Write (or resume) a labelled training set, as ``sacsim dataset``.
+
+    ``config`` is a dataset configuration (TOML text or a path; None: the
+    built-in L-Co1Mn1-NC survey recipe). Returns the number of images
+    this call made (0 when ``out`` already holds them all).
+    """
+    return _sacsim.dataset_dir(count, str(out), config=_text_or_file(config), force=force)
+
+
+def run(study=None, out="out/study") -> list:
+    """Run a study end to end (models, samples, images, detection, pair
+    statistics, report), as ``sacsim run``; ``study`` is TOML text or a
+    path (None: the source paper's study). Returns summary.json's rows."""
+    import json
+
+    return json.loads(_sacsim.run_study_dir(str(out), study=_text_or_file(study)))

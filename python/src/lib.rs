@@ -54,7 +54,7 @@ fn build_xyz(
 /// Image of an extended-XYZ structure as `sacsim simulate` makes it, with
 /// the `[imaging]` and `[acquisition]` tables (TOML text; the keys of the
 /// study and dataset configurations): (float32 little-endian bytes,
-/// nx, ny, pixel (x, y) Å, origin (x, y) Å).
+/// nx, ny, pixel (x, y) Å, origin (x, y) Å, atoms.csv's text).
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn simulate_xyz(
@@ -62,7 +62,7 @@ fn simulate_xyz(
     xyz: &str,
     imaging: &str,
     acquisition: &str,
-) -> PyResult<(Py<PyBytes>, usize, usize, (f64, f64), (f64, f64))> {
+) -> PyResult<(Py<PyBytes>, usize, usize, (f64, f64), (f64, f64), String)> {
     let invalid = |what: &str, e: toml::de::Error| {
         PyValueError::new_err(format!("invalid {what}: {}", e.message()))
     };
@@ -76,9 +76,19 @@ fn simulate_xyz(
             let optics = imaging.imaging()?;
             acquisition.validate()?;
             let model = imaging.image_model(acquisition.seed)?;
-            sacsim::stem::acquire_with(&*model, &structure, &optics, &imaging.scan(), &acquisition)
+            let sim = sacsim::stem::acquire_with(
+                &*model,
+                &structure,
+                &optics,
+                &imaging.scan(),
+                &acquisition,
+            )?;
+            let truth =
+                sacsim::output::simulate::imaged_truth(&structure, &sim, &imaging, &acquisition);
+            Ok((sim, sacsim::stem::truth::truth_csv(&truth)))
         })
         .map_err(py_error)?;
+    let (sim, truth) = sim;
     let f = sim.image.frame;
     let bytes: Vec<u8> = sim
         .image
@@ -92,6 +102,7 @@ fn simulate_xyz(
         f.ny(),
         (f.pixel[0], f.pixel[1]),
         (f.origin[0], f.origin[1]),
+        truth,
     ))
 }
 
@@ -275,6 +286,63 @@ fn analyze_points(
     .map_err(py_error)
 }
 
+/// No progress output from Python.
+struct Quiet;
+
+impl sacsim::dataset::Progress for Quiet {
+    fn tick(&self) {}
+}
+
+/// Write (or resume) a training set of `count` images into `out`, as
+/// `sacsim dataset --count COUNT [--config F] -o OUT`, from the
+/// configuration's TOML text (None: the built-in survey recipe). Returns
+/// the number of images made by this call.
+#[pyfunction]
+#[pyo3(signature = (count, out, config=None, force=false))]
+fn dataset_dir(
+    py: Python<'_>,
+    count: usize,
+    out: std::path::PathBuf,
+    config: Option<String>,
+    force: bool,
+) -> PyResult<usize> {
+    py.detach(move || -> sacsim::Result<usize> {
+        let config = match config {
+            Some(text) => sacsim::dataset::config::DatasetConfig::from_toml(&text, "config")?,
+            None => Default::default(),
+        };
+        let run = sacsim::dataset::Run {
+            config,
+            count,
+            shard: Default::default(),
+        };
+        sacsim::dataset::generate(&run, &out, force, &Quiet)
+    })
+    .map_err(py_error)
+}
+
+/// Run a study (TOML text; None: the source paper's study) into `out`, as
+/// `sacsim run [STUDY] -o OUT`; returns summary.json's text.
+#[pyfunction]
+#[pyo3(signature = (out, study=None))]
+fn run_study_dir(
+    py: Python<'_>,
+    out: std::path::PathBuf,
+    study: Option<String>,
+) -> PyResult<String> {
+    py.detach(move || -> sacsim::Result<String> {
+        use sacsim::run::{DEFAULT_STUDY, Study, run_study};
+        let study = match study {
+            Some(text) => Study::from_toml(&text, "study")?,
+            None => Study::from_toml(DEFAULT_STUDY, "the embedded study")?,
+        };
+        run_study(&study, &out)?;
+        let summary = out.join("summary.json");
+        std::fs::read_to_string(&summary).map_err(|e| sacsim::Error::io(&summary, e))
+    })
+    .map_err(py_error)
+}
+
 /// The extension module.
 #[pymodule]
 fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -284,6 +352,8 @@ fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_image, m)?)?;
     m.add_function(wrap_pyfunction!(sample_files, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_points, m)?)?;
+    m.add_function(wrap_pyfunction!(dataset_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(run_study_dir, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -59,6 +59,26 @@ pub struct SimulateParams {
     pub files: Vec<String>,
 }
 
+/// The ground truth of atoms.csv: every metal (every atom with
+/// `all_atoms`) in the field, at the pixel where it shows in the acquired
+/// image (scan distortions included); x_A, y_A stay the specimen's
+/// positions.
+pub fn imaged_truth(
+    structure: &Structure,
+    sim: &Simulation,
+    config: &ImagingConfig,
+    acquisition: &Acquisition,
+) -> Vec<crate::stem::truth::TruthAtom> {
+    let frame = &sim.image.frame;
+    let mut truth = truth_atoms(structure, frame, config.all_atoms);
+    crate::stem::truth::as_scanned(
+        &mut truth,
+        &crate::stem::noise::ScanMap::new(acquisition, frame),
+        frame,
+    );
+    truth
+}
+
 /// Write a simulation of `structure` (read from `input`) into `dir`.
 pub fn write_simulation(
     dir: &Path,
@@ -86,14 +106,7 @@ pub fn write_simulation(
     if acquisition.is_noisy() {
         files.push(("clean.npy".into(), npy_f32(&sim.clean.data, nx, ny)));
     }
-    // Pixels where each atom shows in image.npy (scan distortions
-    // included); x_A, y_A stay the specimen's positions.
-    let mut truth = truth_atoms(structure, &img.frame, config.all_atoms);
-    crate::stem::truth::as_scanned(
-        &mut truth,
-        &crate::stem::noise::ScanMap::new(acquisition, &img.frame),
-        &img.frame,
-    );
+    let truth = imaged_truth(structure, sim, config, acquisition);
     files.push(("atoms.csv".into(), truth_csv(&truth).into_bytes()));
     let params = SimulateParams {
         provenance: Provenance::of("simulate"),

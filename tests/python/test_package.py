@@ -159,7 +159,11 @@ def test_sample_is_the_cli_sample_and_images_like_it():
     # 30 nm² at 1 site/nm²: about 30 sites (Poisson placement, min separation).
     assert 15 <= n_sites <= 40
     assert len(s.atoms) > 1000  # sheet + 1 nm of carbon
-    assert np.array_equal(sacsim.simulate(s, dose=1e5).array, cli)
+    image = sacsim.simulate(s, dose=1e5)
+    assert np.array_equal(image.array, cli)
+    # The truth is atoms.csv's: every metal of the sample, with its pixel.
+    assert len(image.truth) == sum(int(r["n_metals"]) for r in s._rows)
+    assert all(0 <= t["x_px"] < image.array.shape[1] + 0.5 for t in image.truth)
 
 
 def test_analyze_equals_the_cli_statistics():
@@ -191,3 +195,53 @@ def test_the_quickstart_notebook_runs():
         # Its cells assert the science (atom count, Co-Mn pairs above chance).
         NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
         assert (Path(tmp) / "quickstart.png").stat().st_size > 10_000
+
+
+DATASET = """
+[run]
+seed = 4
+image_format = "npy"
+[imaging]
+shape = [96, 96]
+"""
+
+
+def test_dataset_writes_the_cli_bytes():
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(f"{tmp}/ds.toml").write_text(DATASET)
+        subprocess.run([SACSIM, "dataset", "--count", "3", "--config", f"{tmp}/ds.toml", "-o", f"{tmp}/cli"], check=True, capture_output=True)
+        assert sacsim.dataset(3, config=DATASET, out=f"{tmp}/py") == 3
+        assert sacsim.dataset(3, config=f"{tmp}/ds.toml", out=f"{tmp}/py") == 0  # resumed: nothing to do
+        cli = sorted(p.relative_to(f"{tmp}/cli") for p in Path(f"{tmp}/cli").rglob("*") if p.is_file() and p.name != "params.json")
+        py = sorted(p.relative_to(f"{tmp}/py") for p in Path(f"{tmp}/py").rglob("*") if p.is_file() and p.name != "params.json")
+        assert cli == py and len(cli) > 10
+        for rel in cli:
+            assert (Path(f"{tmp}/cli") / rel).read_bytes() == (Path(f"{tmp}/py") / rel).read_bytes(), rel
+
+
+STUDY = """
+[study]
+seed = 3
+reactions = []
+[sample]
+size_nm = [6.0, 6.0]
+density_per_nm2 = 0.6
+[imaging]
+pixel_angstrom = 0.12
+[acquisition]
+dose_e_per_a2 = 1e5
+[[catalyst]]
+name = "L-Co1Mn1-NC"
+preset = "l-co1mn1-nc"
+mix = "l-comn:1"
+"""
+
+
+def test_run_gives_the_summary_of_a_study():
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = sacsim.run(STUDY, out=f"{tmp}/study")
+        assert (Path(tmp) / "study/report.html").is_file()
+    (row,) = rows
+    # Every site is a Co-Mn pair: the measured pair fraction recovers it.
+    assert row["pair_fraction_truth"] == 1.0
+    assert row["pair_fraction"][0] > 0.9
