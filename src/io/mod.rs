@@ -90,7 +90,7 @@ pub const FORMATS: [FormatInfo; 3] = [
         aliases: &[],
         prefixes: &[],
         extensions: &["cif"],
-        readable: false,
+        readable: true,
     },
 ];
 
@@ -210,14 +210,7 @@ pub fn read_structure(path: &Path) -> Result<Structure> {
     match format {
         Format::Poscar => poscar::parse(&text, path),
         Format::Xyz => xyz::parse(&text, path),
-        Format::Cif => Err(Error::invalid(
-            "input file",
-            format!(
-                "'{}': sacsim writes CIF but does not read it; give one of {}",
-                path.display(),
-                readable_file_names()
-            ),
-        )),
+        Format::Cif => cif::parse(&text, path),
     }
 }
 

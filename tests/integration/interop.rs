@@ -444,3 +444,54 @@ fn a_velox_emd_written_by_h5py_is_detected_with_its_own_calibration() {
     assert_eq!(meta["acquisition"]["convergence_mrad"], "30", "{meta}");
     assert_eq!(meta["acquisition"]["voltage_V"], "80000", "{meta}");
 }
+
+#[test]
+fn cif_written_by_sacsim_pymatgen_and_ase_reads_back_as_the_poscar() {
+    // The same model through three CIF writers, read by sacsim: the same
+    // elements at the same Cartesian positions as its POSCAR (CIF keeps
+    // lengths and angles; a along x and b in the xy plane, as sacsim's
+    // cells are built), to the writers' printed precision.
+    let tmp = tempdir();
+    let dir = tmp.path().join("m");
+    sacsim_ok(&[
+        "build",
+        "l-co1mn1-nc",
+        "--format",
+        "poscar,cif",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    let poscar = sacsim::io::read_structure(&dir.join("POSCAR")).unwrap();
+    let ours = dir.join("l-co1mn1-nc.cif");
+    let (pmg, ase) = (tmp.path().join("pmg.cif"), tmp.path().join("ase.cif"));
+    let script = root().join("tests/python/write_cif_pymatgen.py");
+    run_python(&[
+        script.to_str().unwrap(),
+        dir.join("POSCAR").to_str().unwrap(),
+        pmg.to_str().unwrap(),
+        ase.to_str().unwrap(),
+    ]);
+    for (cif, tolerance) in [(&ours, 1e-6), (&pmg, 1e-4), (&ase, 1e-4)] {
+        let s = sacsim::io::read_structure(cif).unwrap();
+        assert_eq!(s.len(), poscar.len(), "{}", cif.display());
+        assert_eq!(s.formula(), "C62CoMnN6");
+        // pymatgen may order atoms by species: match each atom to its
+        // nearest POSCAR atom of the same element (minimum image).
+        for a in &s.atoms {
+            let nearest = poscar
+                .atoms
+                .iter()
+                .filter(|b| b.element == a.element)
+                .map(|b| {
+                    let d = s.lattice.to_fractional(&(a.position - b.position));
+                    let d = d.map(|x| x - x.round());
+                    s.lattice.to_cartesian(&d).norm()
+                })
+                .fold(f64::INFINITY, f64::min);
+            assert!(nearest < tolerance, "{}: {nearest} Å", cif.display());
+        }
+        let [a, b, c] = s.lattice.lengths();
+        let [a0, b0, c0] = poscar.lattice.lengths();
+        assert!((a - a0).abs() + (b - b0).abs() + (c - c0).abs() < 1e-5);
+    }
+}

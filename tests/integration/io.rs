@@ -265,3 +265,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn cif_with_symmetry_or_partial_sites_is_refused_with_its_line() {
+    let tmp = super::tempdir();
+    let head = "data_x\n_cell_length_a 5.0(1)\n_cell_length_b 5\n_cell_length_c 5\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n";
+    let atoms = "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\nCo1 Co 0.1 0.2 0.3 1\n";
+    // A P 1 file with uncertainties: read, Co at (0.5, 1, 1.5) Å.
+    let ok = tmp.path().join("ok.cif");
+    std::fs::write(&ok, format!("{head}{atoms}")).unwrap();
+    let s = sacsim::io::read_structure(&ok).unwrap();
+    assert_eq!(s.len(), 1);
+    assert!((s.atoms[0].position - nalgebra::Vector3::new(0.5, 1.0, 1.5)).norm() < 1e-12);
+    // Symmetry operations beyond the identity: refused at their line.
+    let sym = tmp.path().join("sym.cif");
+    std::fs::write(
+        &sym,
+        format!("{head}loop_\n_symmetry_equiv_pos_as_xyz\n'x, y, z'\n'-x, -y, z'\n{atoms}"),
+    )
+    .unwrap();
+    let e = sacsim::io::read_structure(&sym).unwrap_err().to_string();
+    assert!(e.contains("sym.cif:11:") && e.contains("P 1"), "{e}");
+    // Partial occupancy: refused.
+    let part = tmp.path().join("part.cif");
+    std::fs::write(&part, format!("{head}{}", atoms.replace(" 1\n", " 0.5\n"))).unwrap();
+    let e = sacsim::io::read_structure(&part).unwrap_err().to_string();
+    assert!(e.contains("part.cif:15:") && e.contains("occupancy"), "{e}");
+}
