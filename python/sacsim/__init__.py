@@ -122,7 +122,6 @@ def simulate(atoms: "ase.Atoms | Sample", kv: float = 80.0, alpha: float = 30.0,
         The same array as ``sacsim simulate`` writes for these settings.
     """
     import numpy as np
-    from ase.io import write
 
     acquisition_keys = {
         "probe_current_pa", "dwell_us", "gain", "offset", "dark_noise", "adc_bits",
@@ -134,19 +133,17 @@ def simulate(atoms: "ase.Atoms | Sample", kv: float = 80.0, alpha: float = 30.0,
     for key, value in options.items():
         (acquisition if key in acquisition_keys else imaging)[key] = value
     if isinstance(atoms, Sample):
-        text = atoms._xyz  # the CLI's sample.xyz bytes
+        # The CLI's sample.xyz bytes.
+        result = _sacsim.simulate_xyz(atoms._xyz, _toml(imaging), _toml(acquisition))
     else:
-        # Positions, cell, pbc and tags are what the image needs; info and
-        # results (which ASE writes into the comment line) are not.
-        bare = atoms.copy()
-        bare.info = {}
-        bare.calc = None
-        buf = StringIO()
-        write(buf, bare, format="extxyz")
-        text = buf.getvalue()
+        result = _sacsim.simulate_atoms(
+            atoms.numbers.tolist(), atoms.positions.tolist(), atoms.cell[:].tolist(),
+            [bool(p) for p in atoms.pbc], [int(t) for t in atoms.get_tags()],
+            _toml(imaging), _toml(acquisition),
+        )
     import csv
 
-    data, nx, ny, px, origin, truth = _sacsim.simulate_xyz(text, _toml(imaging), _toml(acquisition))
+    data, nx, ny, px, origin, truth = result
     array = np.frombuffer(data, dtype="<f4").reshape(ny, nx)
     rows = [
         {k: (v if k == "element" else float(v) if "." in v else int(v)) for k, v in r.items()}

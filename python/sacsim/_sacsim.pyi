@@ -7,6 +7,15 @@ def build_xyz(name: str, cell: Optional[tuple[int, int]] = None, vacuum: Optiona
 def simulate_xyz(
     xyz: str, imaging: str, acquisition: str
 ) -> tuple[bytes, int, int, tuple[float, float], tuple[float, float], str]: ...
+def simulate_atoms(
+    numbers: list[int],
+    positions: list[list[float]],
+    cell: list[list[float]],
+    pbc: list[bool],
+    tags: list[int],
+    imaging: str,
+    acquisition: str,
+) -> tuple[bytes, int, int, tuple[float, float], tuple[float, float], str]: ...
 def detect_array(
     data: bytes,
     nx: int,

@@ -51,15 +51,14 @@ fn build_xyz(
     .map_err(py_error)
 }
 
-/// Image of an extended-XYZ structure as `sacsim simulate` makes it, with
-/// the `[imaging]` and `[acquisition]` tables (TOML text; the keys of the
+/// The image of `structure` as `sacsim simulate` makes it, with the
+/// `[imaging]` and `[acquisition]` tables (TOML text; the keys of the
 /// study and dataset configurations): (float32 little-endian bytes,
 /// nx, ny, pixel (x, y) Å, origin (x, y) Å, atoms.csv's text).
-#[pyfunction]
 #[allow(clippy::type_complexity)]
-fn simulate_xyz(
+fn simulate_structure(
     py: Python<'_>,
-    xyz: &str,
+    structure: impl FnOnce() -> sacsim::Result<sacsim::Structure> + Send,
     imaging: &str,
     acquisition: &str,
 ) -> PyResult<(Py<PyBytes>, usize, usize, (f64, f64), (f64, f64), String)> {
@@ -69,10 +68,9 @@ fn simulate_xyz(
     let imaging: ImagingConfig = toml::from_str(imaging).map_err(|e| invalid("imaging", e))?;
     let acquisition: AcquisitionConfig =
         toml::from_str(acquisition).map_err(|e| invalid("acquisition", e))?;
-    let xyz = xyz.to_string();
-    let sim = py
+    let (sim, truth) = py
         .detach(move || -> sacsim::Result<_> {
-            let structure = sacsim::io::xyz::parse(&xyz, std::path::Path::new("<atoms>"))?;
+            let structure = structure()?;
             let optics = imaging.imaging()?;
             acquisition.validate()?;
             let model = imaging.image_model(acquisition.seed)?;
@@ -88,7 +86,6 @@ fn simulate_xyz(
             Ok((sim, sacsim::stem::truth::truth_csv(&truth)))
         })
         .map_err(py_error)?;
-    let (sim, truth) = sim;
     let f = sim.image.frame;
     let bytes: Vec<u8> = sim
         .image
@@ -104,6 +101,73 @@ fn simulate_xyz(
         (f.origin[0], f.origin[1]),
         truth,
     ))
+}
+
+/// [`simulate_structure`] of an extended-XYZ text (a `Sample`'s
+/// sample.xyz).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn simulate_xyz(
+    py: Python<'_>,
+    xyz: &str,
+    imaging: &str,
+    acquisition: &str,
+) -> PyResult<(Py<PyBytes>, usize, usize, (f64, f64), (f64, f64), String)> {
+    let xyz = xyz.to_string();
+    simulate_structure(
+        py,
+        move || sacsim::io::xyz::parse(&xyz, std::path::Path::new("<sample>")),
+        imaging,
+        acquisition,
+    )
+}
+
+/// [`simulate_structure`] of an `ase.Atoms`' arrays: atomic numbers,
+/// Cartesian positions (Å), cell vectors (Å, rows), pbc, tags (site ids).
+#[pyfunction]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+fn simulate_atoms(
+    py: Python<'_>,
+    numbers: Vec<u32>,
+    positions: Vec<[f64; 3]>,
+    cell: [[f64; 3]; 3],
+    pbc: [bool; 3],
+    tags: Vec<u32>,
+    imaging: &str,
+    acquisition: &str,
+) -> PyResult<(Py<PyBytes>, usize, usize, (f64, f64), (f64, f64), String)> {
+    if positions.len() != numbers.len() || tags.len() != numbers.len() {
+        return Err(PyValueError::new_err(format!(
+            "{} numbers, {} positions, {} tags: give one of each per atom",
+            numbers.len(),
+            positions.len(),
+            tags.len()
+        )));
+    }
+    simulate_structure(
+        py,
+        move || {
+            let lattice = sacsim::Lattice::new(cell)?;
+            let atoms = numbers
+                .iter()
+                .zip(&positions)
+                .zip(&tags)
+                .map(|((&z, p), &site)| {
+                    let mut atom = sacsim::Atom::new(sacsim::Element::from_z(z)?, (*p).into());
+                    atom.site = site;
+                    Ok(atom)
+                })
+                .collect::<sacsim::Result<Vec<_>>>()?;
+            Ok(sacsim::Structure {
+                title: "atoms".into(),
+                lattice,
+                pbc,
+                atoms,
+            })
+        },
+        imaging,
+        acquisition,
+    )
 }
 
 /// Atoms in a float32 little-endian image of `nx` x `ny` pixels of `pixel`
@@ -348,6 +412,7 @@ fn run_study_dir(
 fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build_xyz, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_xyz, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate_atoms, m)?)?;
     m.add_function(wrap_pyfunction!(detect_array, m)?)?;
     m.add_function(wrap_pyfunction!(read_image, m)?)?;
     m.add_function(wrap_pyfunction!(sample_files, m)?)?;
