@@ -51,6 +51,12 @@ fn build_xyz(
     .map_err(py_error)
 }
 
+/// Pixels as float32 little-endian bytes (numpy.frombuffer "<f4").
+fn f32_bytes(py: Python<'_>, data: &[f32]) -> Py<PyBytes> {
+    let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+    PyBytes::new(py, &bytes).unbind()
+}
+
 /// The image of `structure` as `sacsim simulate` makes it, with the
 /// `[imaging]` and `[acquisition]` tables (TOML text; the keys of the
 /// study and dataset configurations): (float32 little-endian bytes,
@@ -87,14 +93,8 @@ fn simulate_structure(
         })
         .map_err(py_error)?;
     let f = sim.image.frame;
-    let bytes: Vec<u8> = sim
-        .image
-        .data
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
     Ok((
-        PyBytes::new(py, &bytes).unbind(),
+        f32_bytes(py, &sim.image.data),
         f.nx(),
         f.ny(),
         (f.pixel[0], f.pixel[1]),
@@ -255,14 +255,8 @@ fn read_image(
         .detach(move || sacsim::output::image::load_image(&path, pixel.map(|(x, y)| [x, y]), None))
         .map_err(py_error)?;
     let f = placed.frame;
-    let bytes: Vec<u8> = placed
-        .raster
-        .data
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
     Ok((
-        PyBytes::new(py, &bytes).unbind(),
+        f32_bytes(py, &placed.raster.data),
         f.nx(),
         f.ny(),
         (f.pixel[0], f.pixel[1]),
