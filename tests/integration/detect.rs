@@ -28,42 +28,16 @@ fn the_loop_recovers_positions_and_pair_statistics() {
         String::from_utf8_lossy(&r.stdout).into_owned()
     };
     let s = |x: &std::path::PathBuf| x.to_str().unwrap().to_string();
-    run(&[
-        "sample",
-        "--size",
-        "20x20",
-        "--density",
-        "0.5",
-        "--support",
-        "amorphous",
-        "--support-thickness",
-        "2",
-        "--seed",
-        "1",
-        "-o",
-        &s(&p("s")),
-    ]);
-    run(&[
-        "simulate",
-        &s(&p("s")),
-        "--pixel",
-        "0.1",
-        "--dose",
-        "1e5",
-        "--seed",
-        "1",
-        "-o",
-        &s(&p("im")),
-    ]);
+    super::standard_image(tmp.path(), None, 1);
     let params: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(p("im").join("params.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(p("i").join("params.json")).unwrap()).unwrap();
     let pixel = format!(
         "{},{}",
         params["pixel_angstrom"][0], params["pixel_angstrom"][1]
     );
     run(&[
         "detect",
-        &s(&p("im").join("image.npy")),
+        &s(&p("i").join("image.npy")),
         "--pixel-size",
         &pixel,
         "--elements",
@@ -74,7 +48,7 @@ fn the_loop_recovers_positions_and_pair_statistics() {
     let out = run(&[
         "evaluate",
         &s(&p("det")),
-        &s(&p("im")),
+        &s(&p("i")),
         "--radius",
         "1.0",
         "-o",
@@ -91,7 +65,7 @@ fn the_loop_recovers_positions_and_pair_statistics() {
     assert!(scores["element_accuracy"].as_f64().unwrap() > 0.6);
     // Pair statistics from the detections against the truth in the same field.
     run(&["analyze", &s(&p("det")), "-o", &s(&p("a_det"))]);
-    run(&["analyze", &s(&p("im")), "-o", &s(&p("a_truth"))]);
+    run(&["analyze", &s(&p("i")), "-o", &s(&p("a_truth"))]);
     let (d, t) = (stats(&p("a_det")), stats(&p("a_truth")));
     let pf = |v: &serde_json::Value| v["pair_fraction"]["value"].as_f64().unwrap();
     assert!(
