@@ -13,31 +13,106 @@ __version__ = _sacsim.__version__
 __all__ = ["build", "sample", "simulate", "detect", "read_image", "analyze", "dataset", "run", "Image", "Sample", "__version__"]
 
 
-def build(name: str, cell: "tuple[int, int] | None" = None, vacuum: "float | None" = None) -> "ase.Atoms":
-    """A DFT-ready model of preset ``name`` (as ``sacsim build NAME``).
+def build(
+    name: str,
+    metals: "str | list[str] | None" = None,
+    cell: "tuple[int, int] | None" = None,
+    rect: "tuple[int, int] | None" = None,
+    vacuum: float = _sacsim.DEFAULT_VACUUM,
+    a: float = _sacsim.DEFAULT_A,
+    orientation: int = 0,
+    adsorbate: "str | None" = None,
+    adsorbate_height: "float | None" = None,
+    adsorbate_rotation: float = 0.0,
+    mn3_distance: float = _sacsim.DEFAULT_MN3_DISTANCE,
+    fix_beyond: "float | None" = None,
+    free_shells: "int | None" = None,
+    magmom: "dict[str, float] | None" = None,
+    allow_small: bool = False,
+    model_name: "str | None" = None,
+) -> "ase.Atoms":
+    """A DFT-ready model (as ``sacsim build``), as an ase.Atoms.
 
     Parameters
     ----------
     name : str
-        Preset, e.g. ``"l-co1mn1-nc"``, ``"co1-nc"`` (see ``sacsim list``).
+        A preset (``"l-co1mn1-nc"``, ``"co1-nc"``, ...; ``sacsim build
+        --help``) or a site motif (``"mn4"``, ``"mn3"``, ``"m2n6-bridged"``,
+        ``"m1m2-n8"``, ...) with ``metals``.
+    metals : str or list of str, optional
+        The motif's metals in placement order, ``"Co,Mn"`` or
+        ``["Co", "Mn"]`` (only with a motif).
     cell : (int, int), optional
-        Graphene cell in units of the lattice vectors, default the preset's.
-    vacuum : float, optional
-        Vacuum along c (Å), default the preset's.
+        Hexagonal supercell n x m of the primitive cell (default the
+        preset's, else 6 x 6).
+    rect : (int, int), optional
+        Rectangular supercell: n·a along x, m·a·√3 along y (not with
+        ``cell``).
+    vacuum : float
+        Vacuum gap along c (Å).
+    a : float
+        Graphene lattice constant (Å).
+    orientation : int
+        In-plane orientation of the motif: 0, 1, 2 (0, 120, 240°).
+    adsorbate : str, optional
+        A reaction intermediate ``"ADS@SITE"``: ADS one of CO2, COOH, CO,
+        H, OH, O, OOH, N2; SITE a metal of the model (top) or ``bridge``,
+        e.g. ``"OH@Co"``.
+    adsorbate_height : float, optional
+        Height of the binding atom above the metal or the metals' midpoint
+        (Å; default the library's distance).
+    adsorbate_rotation : float
+        Rotation of the adsorbate about the surface normal (degrees).
+    mn3_distance : float
+        Target M-N distance of the out-of-plane MN3 motif (Å).
+    fix_beyond : float, optional
+        Selective dynamics: freeze atoms farther than this from every
+        metal (Å).
+    free_shells : int, optional
+        Selective dynamics by bonds: the metals, the adsorbate and this
+        many bonded N/C shells relax (default 2 with an adsorbate).
+    magmom : dict, optional
+        Initial moments (µB) overriding the Materials Project defaults,
+        e.g. ``{"Co": 1.0}``.
+    allow_small : bool
+        Accept a site closer than 12 Å to its periodic images.
+    model_name : str, optional
+        The model's name (``info["sacsim"]["name"]``, the CLI's ``--name``).
 
     Returns
     -------
     ase.Atoms
-        With the site's tags (1 on its metals and N), ``FixAtoms`` for atoms
-        fixed by selective dynamics, initial magnetic moments (Materials
-        Project defaults) and ``info["sacsim"]`` holding the parameters: the
-        atoms of ``sacsim build NAME --format xyz``, read by ASE.
+        The atoms of ``sacsim build ... --format xyz`` read by ASE: tags 1
+        on the site's metals and N, ``FixAtoms`` for atoms fixed by
+        selective dynamics, initial magnetic moments, and
+        ``info["sacsim"]`` the resolved parameters (as params.json).
     """
+    import json
+
     from ase.io import read
 
-    text = _sacsim.build_xyz(name, cell=None if cell is None else tuple(cell), vacuum=vacuum)
+    if isinstance(metals, str):
+        metals = [m for m in metals.split(",") if m.strip()]
+    text, params = _sacsim.build_xyz(
+        name,
+        metals=[str(m).strip() for m in (metals or [])],
+        cell=None if cell is None else tuple(int(v) for v in cell),
+        rect=None if rect is None else tuple(int(v) for v in rect),
+        vacuum=float(vacuum),
+        a=float(a),
+        orientation=int(orientation),
+        mn3_distance=float(mn3_distance),
+        fix_beyond=fix_beyond,
+        free_shells=free_shells,
+        magmom=[(str(k), float(v)) for k, v in (magmom or {}).items()],
+        allow_small=bool(allow_small),
+        adsorbate=adsorbate,
+        adsorbate_height=adsorbate_height,
+        adsorbate_rotation=float(adsorbate_rotation),
+        model_name=model_name,
+    )
     atoms = read(StringIO(text), format="extxyz")
-    atoms.info["sacsim"] = {"name": name, "cell": cell, "vacuum": vacuum}
+    atoms.info["sacsim"] = json.loads(params)
     return atoms
 
 
@@ -69,9 +144,73 @@ class Image:
         self.origin = origin
         self.params = params
 
+    def to_hyperspy(self) -> "hyperspy.signals.Signal2D":
+        """The image as a hyperspy ``Signal2D`` (hyperspy must be installed).
+
+        Axes ``x`` and ``y`` in nm with the image's scale and origin (the
+        axes hyperspy shows for sacsim's calibrated TIFF); the microscope
+        settings in hyperspy's metadata (``Acquisition_instrument.TEM``:
+        ``beam_energy`` keV, ``convergence_angle`` mrad, ``dwell_time`` s,
+        ``magnification`` where known) and every parameter in
+        ``original_metadata``.
+        """
+        try:
+            import hyperspy.api as hs
+        except ImportError as e:
+            raise ImportError("Image.to_hyperspy needs hyperspy: pip install hyperspy") from e
+        signal = hs.signals.Signal2D(self.array)
+        # hyperspy's signal axes are (x, y) = (columns, rows).
+        for axis, name, scale, offset in zip(
+            signal.axes_manager.signal_axes, ("x", "y"), self.pixel_size, self.origin
+        ):
+            axis.name, axis.units = name, "nm"
+            axis.scale, axis.offset = scale / 10.0, offset / 10.0
+        signal.metadata.General.title = self.params.get("title", "sacsim HAADF-STEM")
+        signal.metadata.Signal.quantity = (
+            "Intensity (fraction of beam)" if self._unit() == "fraction" else "Intensity (counts)"
+        )
+        tem = {}
+        imaging = self.params.get("imaging", {})
+        acquisition = self.params.get("acquisition", {})
+        found = self.params.get("metadata", {})
+        if "kv" in imaging:
+            tem["beam_energy"] = float(imaging["kv"])
+        elif "voltage_V" in found:
+            tem["beam_energy"] = float(found["voltage_V"]) / 1e3
+        if "alpha_mrad" in imaging:
+            tem["convergence_angle"] = float(imaging["alpha_mrad"])
+        elif "convergence_mrad" in found:
+            tem["convergence_angle"] = float(found["convergence_mrad"])
+        dwell = acquisition.get("dwell_us", found.get("dwell_us"))
+        if dwell is not None:
+            tem["dwell_time"] = float(dwell) * 1e-6
+        if "magnification" in found:
+            tem["magnification"] = float(found["magnification"])
+        for key, value in tem.items():
+            signal.metadata.set_item(f"Acquisition_instrument.TEM.{key}", value)
+        signal.original_metadata.add_dictionary({"sacsim": _plain(self.params)})
+        return signal
+
+    def _unit(self):
+        """``"fraction"`` for noise-free images, else ``"counts"``."""
+        acquisition = self.params.get("acquisition", {})
+        if acquisition.get("dose_e_per_a2") is None and "metadata" not in self.params:
+            return "fraction"
+        return "counts"
+
     def __repr__(self):
         ny, nx = self.array.shape
         return f"Image({nx} x {ny} px of {self.pixel_size[0]:.4f} x {self.pixel_size[1]:.4f} Å)"
+
+
+def _plain(value):
+    """``value`` with None dropped and tuples as lists (hyperspy's
+    metadata trees hold neither None nor tuples)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _toml(table):

@@ -2,8 +2,28 @@
 from typing import Optional
 
 __version__: str
+DEFAULT_VACUUM: float
+DEFAULT_A: float
+DEFAULT_MN3_DISTANCE: float
 
-def build_xyz(name: str, cell: Optional[tuple[int, int]] = None, vacuum: Optional[float] = None) -> str: ...
+def build_xyz(
+    name: str,
+    metals: list[str] = ...,
+    cell: Optional[tuple[int, int]] = None,
+    rect: Optional[tuple[int, int]] = None,
+    vacuum: float = ...,
+    a: float = ...,
+    orientation: int = 0,
+    mn3_distance: float = ...,
+    fix_beyond: Optional[float] = None,
+    free_shells: Optional[int] = None,
+    magmom: list[tuple[str, float]] = ...,
+    allow_small: bool = False,
+    adsorbate: Optional[str] = None,
+    adsorbate_height: Optional[float] = None,
+    adsorbate_rotation: float = 0.0,
+    model_name: Optional[str] = None,
+) -> tuple[str, str]: ...
 def simulate_xyz(
     xyz: str, imaging: str, acquisition: str
 ) -> tuple[bytes, int, int, tuple[float, float], tuple[float, float], str]: ...

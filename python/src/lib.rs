@@ -10,7 +10,9 @@ use pyo3::types::PyBytes;
 use sacsim::ImageFrame;
 use sacsim::config::{AcquisitionConfig, DetectConfig, ImagingConfig};
 use sacsim::io::Format;
-use sacsim::model::{ModelSpec, Preset, build_model};
+use sacsim::io::incar::Magmoms;
+use sacsim::model::{BuildRequest, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, build_model};
+use sacsim::structure::Element;
 
 /// A sacsim error as the Python exception a user expects: invalid input
 /// -> ValueError, files -> OSError; the message is the CLI's.
@@ -22,30 +24,68 @@ fn py_error(e: sacsim::Error) -> PyErr {
     }
 }
 
-/// The extended XYZ text of a preset model (`name`, as `sacsim build
-/// NAME`) on a `na` x `nb` cell with `vacuum` Å along c, and the initial
-/// moments of INCAR.magmom: the bytes `sacsim build --format xyz` writes.
+/// The extended XYZ text and the resolved parameters (JSON) of the model
+/// `sacsim build NAME [flags]` makes: `name` a preset or a motif, the
+/// keywords its flags (strings parsed as the CLI parses them). The XYZ
+/// carries the initial moments of INCAR.magmom (`magmom` overrides,
+/// element -> µB): the bytes `sacsim build --format xyz` writes.
 #[pyfunction]
-#[pyo3(signature = (name, cell=None, vacuum=None))]
+#[pyo3(signature = (name, metals=Vec::new(), cell=None, rect=None, vacuum=DEFAULT_VACUUM,
+    a=DEFAULT_A, orientation=0, mn3_distance=DEFAULT_MN3_DISTANCE, fix_beyond=None,
+    free_shells=None, magmom=Vec::new(), allow_small=false, adsorbate=None,
+    adsorbate_height=None, adsorbate_rotation=0.0, model_name=None))]
+#[allow(clippy::too_many_arguments)]
 fn build_xyz(
     py: Python<'_>,
     name: &str,
+    metals: Vec<String>,
     cell: Option<(usize, usize)>,
-    vacuum: Option<f64>,
-) -> PyResult<String> {
+    rect: Option<(usize, usize)>,
+    vacuum: f64,
+    a: f64,
+    orientation: u8,
+    mn3_distance: f64,
+    fix_beyond: Option<f64>,
+    free_shells: Option<usize>,
+    magmom: Vec<(String, f64)>,
+    allow_small: bool,
+    adsorbate: Option<String>,
+    adsorbate_height: Option<f64>,
+    adsorbate_rotation: f64,
+    model_name: Option<String>,
+) -> PyResult<(String, String)> {
     let name = name.to_string();
-    py.detach(move || -> sacsim::Result<String> {
-        let mut spec = ModelSpec::from_preset(Preset::from_name(&name)?);
-        if let Some((na, nb)) = cell {
-            spec.cell = spec.cell.with_size(na, nb);
+    py.detach(move || -> sacsim::Result<(String, String)> {
+        let mut request = BuildRequest::named(&name)?;
+        request.metals = metals
+            .iter()
+            .map(|m| Element::from_symbol(m))
+            .collect::<sacsim::Result<_>>()?;
+        request.cell = cell.map(|(n, m)| [n, m]);
+        request.rect = rect.map(|(n, m)| [n, m]);
+        request.vacuum = vacuum;
+        request.a = a;
+        request.orientation = orientation;
+        request.mn3_distance = mn3_distance;
+        request.fix_beyond = fix_beyond;
+        request.free_shells = free_shells;
+        request.allow_small = allow_small;
+        request.adsorbate = adsorbate.as_deref().map(str::parse).transpose()?;
+        request.adsorbate_height = adsorbate_height;
+        request.adsorbate_rotation = adsorbate_rotation;
+        request.name = model_name;
+        let mut moments = Magmoms::default();
+        for (symbol, mu_b) in &magmom {
+            moments
+                .overrides
+                .insert(Element::from_symbol(symbol)?, *mu_b);
         }
-        if let Some(v) = vacuum {
-            spec.cell.vacuum = v;
-        }
+        let spec = request.spec()?;
         let model = build_model(&spec)?;
-        Ok(sacsim::io::xyz::to_string_with(
-            &model.structure,
-            Some(&Default::default()),
+        let params = serde_json::to_string(&spec).expect("a model spec serialises");
+        Ok((
+            sacsim::io::xyz::to_string_with(&model.structure, Some(&moments)),
+            params,
         ))
     })
     .map_err(py_error)
@@ -414,5 +454,8 @@ fn _sacsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dataset_dir, m)?)?;
     m.add_function(wrap_pyfunction!(run_study_dir, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_VACUUM", DEFAULT_VACUUM)?;
+    m.add("DEFAULT_A", DEFAULT_A)?;
+    m.add("DEFAULT_MN3_DISTANCE", DEFAULT_MN3_DISTANCE)?;
     Ok(())
 }

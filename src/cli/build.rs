@@ -8,8 +8,8 @@ use sacsim::analysis::inspect;
 use sacsim::io::Format;
 use sacsim::io::incar::Magmoms;
 use sacsim::model::{
-    self, AdsorbateSpec, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, GrapheneCell, ModelSpec,
-    Motif, PRESETS, Preset,
+    self, AdsorbateSpec, BuildRequest, DEFAULT_A, DEFAULT_MN3_DISTANCE, DEFAULT_VACUUM, ModelSpec,
+    Motif, Preset,
 };
 use sacsim::structure::Element;
 use sacsim::values::{Dims, Moment};
@@ -94,51 +94,25 @@ pub fn magmoms(items: &[Moment]) -> Magmoms {
 }
 
 fn model_spec(args: &Args) -> Result<ModelSpec> {
-    let mut spec = match (args.preset, args.motif) {
-        (Some(p), None) => ModelSpec::from_preset(p),
-        (None, Some(m)) => ModelSpec::new(m, args.metals.clone()),
-        _ => {
-            return Err(sacsim::Error::invalid(
-                "PRESET",
-                format!(
-                    "name a preset ({}) or give --motif and --metals (motifs: {})",
-                    PRESETS.map(|p| p.name).join(", "),
-                    Motif::ALL.map(|m| m.name()).join(", ")
-                ),
-            )
-            .into());
-        }
+    let request = BuildRequest {
+        preset: args.preset,
+        motif: args.motif,
+        metals: args.metals.clone(),
+        cell: args.cell.map(|Dims(d)| d),
+        rect: args.rect.map(|Dims(d)| d),
+        vacuum: args.vacuum,
+        a: args.a,
+        orientation: args.orientation,
+        mn3_distance: args.mn3_distance,
+        fix_beyond: args.fix_beyond,
+        allow_small: args.allow_small,
+        adsorbate: args.adsorbate,
+        adsorbate_height: args.adsorbate_height,
+        adsorbate_rotation: args.adsorbate_rotation,
+        free_shells: args.free_shells,
+        name: args.name.clone(),
     };
-    spec.cell = match (args.cell, args.rect) {
-        (_, Some(Dims([n, m]))) => GrapheneCell::rectangular(n, m),
-        (Some(Dims([n, m])), None) => GrapheneCell::hexagonal(n, m),
-        (None, None) => spec.cell,
-    };
-    spec.cell.a = args.a;
-    spec.cell.vacuum = args.vacuum;
-    spec.orientation = args.orientation;
-    spec.mn3_distance = args.mn3_distance;
-    spec.fix_beyond = args.fix_beyond;
-    spec.allow_small = args.allow_small;
-    spec.free_shells = args.free_shells;
-    if let Some(ads) = &args.adsorbate {
-        let mut ads = *ads;
-        ads.height = args.adsorbate_height;
-        ads.rotation = args.adsorbate_rotation;
-        spec.name = format!("{}-{}-{}", spec.name, ads.adsorbate, ads.site);
-        spec.adsorbate = Some(ads);
-    }
-    if let Some(name) = &args.name {
-        if name.is_empty() || name.contains(['/', '\\']) {
-            return Err(sacsim::Error::invalid(
-                "--name",
-                format!("'{name}': use a plain file stem without path separators"),
-            )
-            .into());
-        }
-        spec.name = name.clone();
-    }
-    Ok(spec)
+    Ok(request.spec()?)
 }
 
 /// Run `sacsim build`.

@@ -274,6 +274,10 @@ fn finish(mut structure: Structure, spec: &ModelSpec) -> Result<Model> {
         }
     }
     structure.sort_species();
+    // A DFT cell: periodic in 3D with a vacuum gap, as VASP sees the
+    // POSCAR and ASE/pymatgen read the POSCAR and CIF; the extended XYZ
+    // says the same (one convention across formats).
+    structure.pbc = [true; 3];
     Ok(Model {
         structure,
         spec: spec.clone(),

@@ -53,7 +53,13 @@ def main():
         compare_ase(name, "xyz", xyz, want)
         if list(xyz.get_tags()) != want["tags"]:
             fail(f"{name} xyz: tags differ")
-        compare_ase(name, "cif", read(d / f"{name}.cif", format="cif"), want, modulo_lattice=True)
+        cif = read(d / f"{name}.cif", format="cif")
+        compare_ase(name, "cif", cif, want, modulo_lattice=True)
+        # One pbc convention: every format reads as the 3D-periodic DFT cell.
+        pbcs = {kind: list(map(bool, a.pbc)) for kind, a in
+                (("poscar", read(d / "POSCAR", format="vasp")), ("xyz", xyz), ("cif", cif))}
+        if any(p != [True, True, True] for p in pbcs.values()):
+            fail(f"{name}: pbc differs across formats: {pbcs}")
         comp = Counter(want["symbols"])
         for kind, path in (("poscar", d / "POSCAR"), ("cif", d / f"{name}.cif")):
             s = Structure.from_file(path)

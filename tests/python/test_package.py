@@ -33,20 +33,69 @@ def test_build_gives_the_cli_model_as_ase_atoms():
     co, mn = (atoms.get_chemical_symbols().index(e) for e in ("Co", "Mn"))
     assert 2.0 < atoms.get_distance(co, mn) < 2.8
     # The same bytes as `sacsim build --format xyz`.
-    assert sacsim._sacsim.build_xyz("l-co1mn1-nc") == cli_xyz("l-co1mn1-nc")
-    assert sacsim._sacsim.build_xyz("co1-nc", cell=(8, 8), vacuum=15.0) == cli_xyz(
+    assert sacsim._sacsim.build_xyz("l-co1mn1-nc")[0] == cli_xyz("l-co1mn1-nc")
+    assert sacsim._sacsim.build_xyz("co1-nc", cell=(8, 8), vacuum=15.0)[0] == cli_xyz(
         "co1-nc", "--cell", "8x8", "--vacuum", "15"
     )
 
 
+def test_build_takes_every_flag_of_the_cli():
+    from ase.constraints import FixAtoms
+
+    # A motif with its metals on a rectangular cell, rotated, with an
+    # adsorbate, shells-based selective dynamics and a moment override.
+    kwargs = dict(metals="Fe,Ni", rect=(7, 4), a=2.47, vacuum=18.0, orientation=1,
+                  adsorbate="OH@Fe", adsorbate_rotation=30.0, free_shells=1, magmom={"Fe": 3.0})
+    atoms = sacsim.build("m2n6-bridged", **kwargs)
+    text, _ = sacsim._sacsim.build_xyz(
+        "m2n6-bridged", metals=["Fe", "Ni"], rect=(7, 4), a=2.47, vacuum=18.0, orientation=1,
+        adsorbate="OH@Fe", adsorbate_rotation=30.0, free_shells=1, magmom=[("Fe", 3.0)])
+    assert text == cli_xyz(
+        "--motif", "m2n6-bridged", "--metals", "Fe,Ni", "--rect", "7x4", "--a", "2.47",
+        "--vacuum", "18", "--orientation", "1", "--adsorbate", "OH@Fe",
+        "--adsorbate-rotation", "30", "--free-shells", "1", "--magmom", "Fe=3")
+    # Rectangular cell: 7a along x, 4a√3 along y, vacuum on c.
+    assert atoms.cell.lengths()[:2] == pytest.approx((7 * 2.47, 4 * 2.47 * 3 ** 0.5), abs=1e-6)
+    symbols = atoms.get_chemical_symbols()
+    assert symbols.count("Fe") == 1 and symbols.count("Ni") == 1 and symbols.count("H") == 1
+    # ASE sees the moments and the selective dynamics.
+    fe = symbols.index("Fe")
+    assert atoms.get_initial_magnetic_moments()[fe] == 3.0
+    (fix,) = [c for c in atoms.constraints if isinstance(c, FixAtoms)]
+    fixed = set(fix.index.tolist())
+    # One free shell: the metals, the hydroxyl and the six N bonded to
+    # the metals relax; every carbon is fixed.
+    free = sorted(symbols[i] for i in range(len(atoms)) if i not in fixed)
+    assert free == ["Fe", "H", "N", "N", "N", "N", "N", "N", "Ni", "O"]
+    # O-H of the hydroxyl sits above Fe (z up), the metals' own heights.
+    o = symbols.index("O")
+    assert atoms.positions[o, 2] - atoms.positions[fe, 2] > 1.5
+    info = atoms.info["sacsim"]
+    assert info["motif"] == "m2n6-bridged" and info["metals"] == ["Fe", "Ni"]
+    assert info["cell"] == {"shape": "rectangular", "n": 7, "m": 4, "a_angstrom": 2.47, "vacuum_angstrom": 18.0}
+    assert info["name"] == "FeNi-m2n6-bridged-OH-Fe" and info["free_shells"] == 1
+
+
+def test_build_refuses_what_the_cli_refuses():
+    with pytest.raises(ValueError, match="not both"):
+        sacsim.build("co1-nc", cell=(6, 6), rect=(6, 4))
+    with pytest.raises(ValueError, match="own metals"):
+        sacsim.build("co1-nc", metals="Mn")
+    with pytest.raises(ValueError, match="adsorbate"):
+        sacsim.build("co1-nc", adsorbate="XY@Co")
+    with pytest.raises(ValueError, match="element"):
+        sacsim.build("mn4", metals="Xx")
+
+
 def test_bad_input_is_a_value_error_with_the_cli_message():
-    with pytest.raises(ValueError, match="valid presets"):
+    # A name that is neither a preset nor a motif: both lists offered.
+    with pytest.raises(ValueError, match=r"name a preset \(co1-nc, .*l-co1mn1-nc.*motifs: pristine, mn4"):
         sacsim.build("no-such-preset")
 
 
 def test_four_threads_at_once_give_the_same_models():
     with ThreadPoolExecutor(4) as pool:
-        texts = list(pool.map(lambda _: sacsim._sacsim.build_xyz("l-co1mn1-nc", cell=(10, 10)), range(8)))
+        texts = list(pool.map(lambda _: sacsim._sacsim.build_xyz("l-co1mn1-nc", cell=(10, 10))[0], range(8)))
     assert len(set(texts)) == 1
 
 
@@ -66,6 +115,32 @@ def test_simulate_gives_the_cli_image():
     # Co and Mn stand out of graphene: the brightest pixels are metal
     # peaks, far above the carbon lattice (Z^1.7: ~6x per atom).
     assert image.array.max() > 3 * np.percentile(image.array, 99)
+
+
+def test_to_hyperspy_has_the_axes_hyperspy_reads_from_the_cli_tiff():
+    import hyperspy.api as hs
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SACSIM, "sample", "--size", "4x3", "--density", "1", "--seed", "2", "-o", f"{tmp}/s"], check=True, capture_output=True)
+        subprocess.run([SACSIM, "simulate", f"{tmp}/s", "--pixel", "0.125", "--kv", "60", "--dose", "1e5", "-o", f"{tmp}/im"], check=True, capture_output=True)
+        from_file = hs.load(f"{tmp}/im/image.tiff")
+        image = sacsim.simulate(sacsim.sample(size_nm=(4, 3), density=1.0, seed=2), pixel=0.125, kv=60, dose=1e5)
+        signal = image.to_hyperspy()
+        # Saved and read back by hyperspy's own format, nothing is lost.
+        signal.save(f"{tmp}/image.hspy")
+        again = hs.load(f"{tmp}/image.hspy")
+    assert np.array_equal(signal.data, from_file.data) and np.array_equal(again.data, image.array)
+    for ours, theirs in zip(signal.axes_manager.signal_axes, from_file.axes_manager.signal_axes):
+        assert ours.size == theirs.size and ours.units == theirs.units == "nm"
+        assert ours.scale == pytest.approx(theirs.scale, rel=1e-6)
+        assert ours.offset == pytest.approx(theirs.offset, abs=1e-6)
+    # 0.125 Å pixels are 0.0125 nm; x is the column axis.
+    assert signal.axes_manager["x"].size == image.array.shape[1]
+    assert signal.axes_manager["x"].scale == pytest.approx(0.0125, rel=0.01)
+    tem = again.metadata.Acquisition_instrument.TEM
+    assert tem.beam_energy == 60.0 and tem.convergence_angle == 30.0
+    assert again.original_metadata.sacsim.acquisition.dose_e_per_a2 == 1e5
 
 
 def test_simulate_rejects_bad_settings_with_the_cli_message():
