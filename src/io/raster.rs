@@ -99,6 +99,11 @@ pub fn npy_f32(data: &[f32], nx: usize, ny: usize) -> Vec<u8> {
     npy_of(data.iter().copied(), data.len(), nx, ny)
 }
 
+/// A little-endian float64 `.npy` of shape (ny, nx).
+pub fn npy_f64(data: &[f64], nx: usize, ny: usize) -> Vec<u8> {
+    npy_of(data.iter().copied(), data.len(), nx, ny)
+}
+
 /// A `.npy` of shape (ny, nx) stored as `ty` (integers rounded and clamped
 /// to their range, like [`crate::io::tiff::write`]).
 pub fn npy_as(data: &[f32], nx: usize, ny: usize, ty: crate::io::tiff::SampleType) -> Vec<u8> {

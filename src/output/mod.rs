@@ -32,6 +32,7 @@ pub mod profile;
 pub mod sample;
 pub mod series;
 pub mod simulate;
+pub mod simulate_shard;
 
 /// The header of every `params.json`: which sacsim wrote it, and which
 /// command.

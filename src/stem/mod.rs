@@ -90,7 +90,27 @@ pub fn acquire_image(
     acquire_with(&Incoherent, structure, imaging, scan, acquisition)
 }
 
-/// Simulate with `model` and acquire.
+/// The plan `model` makes for imaging `structure` with this acquisition
+/// (distorted scans need a grid twice as fine), settings validated.
+pub fn plan_for(
+    model: &dyn ImageModel,
+    structure: &Structure,
+    imaging: &Imaging,
+    scan: &Scan,
+    acquisition: &Acquisition,
+) -> Result<incoherent::Plan> {
+    acquisition.validate()?;
+    imaging.validate()?;
+    model.plan(
+        structure,
+        imaging,
+        scan,
+        if acquisition.distorts() { 2 } else { 1 },
+    )
+}
+
+/// Simulate with `model` and acquire: plan, render, then the acquisition
+/// (noise, scan distortions) of `acquisition`.
 pub fn acquire_with(
     model: &dyn ImageModel,
     structure: &Structure,
@@ -98,14 +118,7 @@ pub fn acquire_with(
     scan: &Scan,
     acquisition: &Acquisition,
 ) -> Result<Simulation> {
-    acquisition.validate()?;
-    imaging.validate()?;
-    let plan = model.plan(
-        structure,
-        imaging,
-        scan,
-        if acquisition.distorts() { 2 } else { 1 },
-    )?;
+    let plan = plan_for(model, structure, imaging, scan, acquisition)?;
     let fine = model.render(structure, imaging, &plan);
     let clean = fine.sample();
     let acquired = noise::acquire(&fine, acquisition);

@@ -23,6 +23,7 @@ pub mod beam;
 pub mod layout;
 pub mod potential;
 pub mod resample;
+pub mod shard;
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
@@ -36,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::structure::Structure;
 
 pub use layout::Layout;
+pub use shard::{Merged, shard_positions};
 
 /// Default slice thickness (Å).
 pub const DEFAULT_SLICE_THICKNESS: f64 = 2.0;
@@ -205,6 +207,32 @@ impl ImageModel for Multislice {
     }
 
     fn render(&self, structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImage {
+        let total = self.scan_positions(structure, imaging, plan);
+        let signals = self.signals(structure, imaging, plan, 0..total);
+        self.image_from_signals(structure, imaging, plan, &signals)
+    }
+}
+
+impl Multislice {
+    /// How many probe positions the scan of `plan` has (the Nyquist grid
+    /// the image is interpolated from).
+    pub fn scan_positions(&self, structure: &Structure, imaging: &Imaging, plan: &Plan) -> usize {
+        let [ax, ay] = Layout::new(self, structure, imaging, plan).axes;
+        ax.n * ay.n
+    }
+
+    /// The detector signal (fraction of the beam, averaged over the
+    /// frozen-phonon configurations) at probe positions `range` of the
+    /// scan (row-major over the Nyquist grid). Each position's value
+    /// depends on nothing else, so any split of the range gives the same
+    /// numbers.
+    pub fn signals(
+        &self,
+        structure: &Structure,
+        imaging: &Imaging,
+        plan: &Plan,
+        range: std::ops::Range<usize>,
+    ) -> Vec<f64> {
         let layout = Layout::new(self, structure, imaging, plan);
         let beam = beam::Beam::new(
             imaging,
@@ -213,11 +241,10 @@ impl ImageModel for Multislice {
             layout.entrance_shift,
         );
         let configs = self.frozen_phonons.max(1);
-        let [ax, ay] = layout.axes;
-        let positions = ax.n * ay.n;
-        let bar = progress_bar(self.progress, (positions * configs) as u64);
+        let [ax, _] = layout.axes;
+        let bar = progress_bar(self.progress, (range.len() * configs) as u64);
         let sigma_e = super::optics::interaction_parameter(imaging.probe.kv);
-        let mut coarse = vec![0.0f64; positions];
+        let mut out = vec![0.0f64; range.len()];
         for config in 0..configs {
             let atoms = self.displaced(structure, imaging, config);
             let slices = layout.slice_atoms(&atoms);
@@ -228,7 +255,8 @@ impl ImageModel for Multislice {
                 sigma_e,
                 self.oversample(&layout.grid),
             );
-            let signals: Vec<f64> = (0..positions)
+            let signals: Vec<f64> = range
+                .clone()
                 .into_par_iter()
                 .map_init(beam::Workspace::default, |ws, p| {
                     let (j, i) = (p / ax.n, p % ax.n);
@@ -239,21 +267,34 @@ impl ImageModel for Multislice {
                     v
                 })
                 .collect();
-            coarse
-                .iter_mut()
+            out.iter_mut()
                 .zip(&signals)
                 .for_each(|(c, s)| *c += s / configs as f64);
         }
         if let Some(b) = bar {
             b.finish_and_clear();
         }
+        out
+    }
+
+    /// The image of `plan` from the signals of every scan position:
+    /// trigonometric interpolation to the requested pixels and the source
+    /// size's blur.
+    pub fn image_from_signals(
+        &self,
+        structure: &Structure,
+        imaging: &Imaging,
+        plan: &Plan,
+        signals: &[f64],
+    ) -> FineImage {
+        let [ax, ay] = Layout::new(self, structure, imaging, plan).axes;
         let s = plan.oversample;
         let h = [plan.pixel[0] / s as f64, plan.pixel[1] / s as f64];
         let [nfx, nfy] = plan.fine;
         let xs: Vec<f64> = (0..nfx).map(|i| plan.origin[0] + i as f64 * h[0]).collect();
         let ys: Vec<f64> = (0..nfy).map(|i| plan.origin[1] + i as f64 * h[1]).collect();
         let source_sigma = imaging.probe.source_fwhm / (8.0 * 2f64.ln()).sqrt();
-        let data = resample::resample(&coarse, &ax, &ay, source_sigma, &xs, &ys);
+        let data = resample::resample(signals, &ax, &ay, source_sigma, &xs, &ys);
         FineImage {
             nx: nfx,
             ny: nfy,
