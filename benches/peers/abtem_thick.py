@@ -12,10 +12,12 @@ periodic cell; sacsim simulates the same file with `--depth on`,
 bottom/top signal ratio and Pearson r over the window.
 
     cargo build --release
-    python3 benches/peers/abtem_thick.py [--seed 1] [--rerun-abtem]
+    .venv/bin/python benches/peers/abtem_thick.py [--seed 1] [--rerun-abtem]
+    # the converged comparison (issue 16): 1 Å slices, boundaries aligned
+    .venv/bin/python benches/peers/abtem_thick.py --rows multislice,lobato --slice 1 --lift 0.5
 
-abTEM takes about 10 minutes on 2 cores; its image is kept in
-target/abtem-thick/ and reused unless --rerun-abtem.
+abTEM takes about 23 minutes on 2 cores at 2 Å slices, 47 at 1 Å; its
+image is kept in target/abtem-thick/ and reused unless --rerun-abtem.
 """
 import argparse
 import json
@@ -107,6 +109,8 @@ def main():
                     help="depth (Å) of the top sheet below abTEM's entrance; half a slice aligns the slices")
     ap.add_argument("--slice", type=float, default=2.0,
                     help="slice thickness (Å) in both codes")
+    ap.add_argument("--sampling", type=float, default=None,
+                    help="sacsim's wave grid spacing (Å, --potential-sampling); abTEM's is 0.05 Å")
     args = ap.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     sample = CACHE / f"sample-{args.seed}"
@@ -147,7 +151,10 @@ def main():
                                "--slice-thickness", args.slice])]:
         if key not in args.rows.split(","):
             continue
-        out = CACHE / f"sacsim-{args.seed}-{name.split()[-1]}-{len(rows)}-dz{args.slice}"
+        if args.sampling is not None and key in ("multislice", "lobato"):
+            extra = extra + ["--potential-sampling", args.sampling]
+            name += f" h{args.sampling}"
+        out = CACHE / f"sacsim-{args.seed}-{name.split()[-1]}-{len(rows)}-dz{args.slice}-{key}"
         t0 = time.perf_counter()
         run([SACSIM, "simulate", sample / "sample.xyz", "--kv", "80", "--alpha", "30",
              "--detector", "80,200", "--thermal", "0",
