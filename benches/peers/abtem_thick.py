@@ -34,17 +34,19 @@ SACSIM = ROOT / "target/release/sacsim"
 CACHE = ROOT / "target/abtem-thick"
 STEP = 0.2
 
-ABTEM_SCRIPT = r"""
+# The thick sample as abTEM sees it: `src` (sacsim's XYZ) and `lift` must
+# be set first; defines `atoms` (flipped, periodic) and `gpts` (~0.05 Å).
+ABTEM_SAMPLE = r"""
 import json, sys, time
 import numpy as np
 import abtem, ase.io
-src, out, step, lift, dz = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 abtem.config.set({"device": "cpu", "fft": "fftw", "precision": "float32"})
 atoms = ase.io.read(src)
 z = atoms.positions[:, 2]
 # abTEM's beam enters at the smallest z: flip so sacsim's top face comes
-# first, `lift` Å below the entrance (1 Å: the top sheet in the middle of
-# abTEM's first 2 Å slice, so both codes put every atom in the same slice).
+# first, `lift` Å below the entrance (half a slice: the top sheet in the
+# middle of abTEM's first slice, so both codes put every atom in the same
+# slice).
 atoms.positions[:, 2] = z.max() - z + lift
 cell = atoms.cell.array.copy()
 cell[2, 2] = z.max() - z.min() + 4.0
@@ -62,6 +64,12 @@ def smooth(n):
             return n
         n += 1
 gpts = (smooth(L[0] / 0.05), smooth(L[1] / 0.05))
+"""
+
+ABTEM_SCRIPT = r"""
+import sys
+src, out, step, lift, dz = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+""" + ABTEM_SAMPLE + r"""
 potential = abtem.Potential(atoms, gpts=gpts, slice_thickness=dz,
                             parametrization="lobato", projection="infinite")
 probe = abtem.Probe(energy=80e3, semiangle_cutoff=30.0, C10=0.0, Cs=0.0, C50=0.0)

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from abtem_reference import ensure_abtem
+from abtem_thick import ABTEM_SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SACSIM = ROOT / "target/release/sacsim"
@@ -36,30 +37,10 @@ HALF = 1.2  # Å, half the window side
 PIXEL = 0.2
 
 ABTEM_SCRIPT = r"""
-import json, sys, time
-import numpy as np
-import abtem, ase.io
+import sys
 src, out, positions, configs, thermal, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-abtem.config.set({"device": "cpu", "fft": "fftw", "precision": "float32"})
-atoms = ase.io.read(src)
-z = atoms.positions[:, 2]
-atoms.positions[:, 2] = z.max() - z + 0.5   # sacsim's top face first, mid-slice
-cell = atoms.cell.array.copy()
-cell[2, 2] = z.max() - z.min() + 4.0
-atoms.set_cell(cell)
-atoms.pbc = True
-L = atoms.cell.lengths()
-def smooth(n):
-    n = int(np.ceil(n))
-    while True:
-        m = n
-        for f in (2, 3, 5):
-            while m % f == 0:
-                m //= f
-        if m == 1:
-            return n
-        n += 1
-gpts = (smooth(L[0] / 0.05), smooth(L[1] / 0.05))
+lift = 0.5   # mid-slice at 1 Å slices
+""" + ABTEM_SAMPLE + r"""
 source = atoms if configs == 0 else abtem.FrozenPhonons(atoms, num_configs=configs, sigmas=thermal, seed=seed)
 potential = abtem.Potential(source, gpts=gpts, slice_thickness=1.0,
                             parametrization="lobato", projection="infinite")
