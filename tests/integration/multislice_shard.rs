@@ -49,6 +49,17 @@ fn simulate(
         .success()
 }
 
+/// A copy of the 80 kV reference structure in `dir` (the tests change it).
+fn reference_copy(dir: &Path) -> std::path::PathBuf {
+    let structure = dir.join("structure.xyz");
+    std::fs::copy(
+        root().join("tests/data/abtem-80kv/structure.xyz"),
+        &structure,
+    )
+    .unwrap();
+    structure
+}
+
 fn merge(shards: &[&Path], out: &Path) -> std::process::Output {
     let mut args = vec!["simulate", "merge"];
     args.extend(shards.iter().map(|p| p.to_str().unwrap()));
@@ -60,12 +71,7 @@ fn merge(shards: &[&Path], out: &Path) -> std::process::Output {
 fn merged_shards_are_the_unsharded_run_byte_for_byte() {
     let dir = tempdir();
     let d = dir.path();
-    let structure = d.join("structure.xyz");
-    std::fs::copy(
-        root().join("tests/data/abtem-80kv/structure.xyz"),
-        &structure,
-    )
-    .unwrap();
+    let structure = reference_copy(d);
     assert!(simulate(&structure, &d.join("whole"), "2", None, "2"));
     let shard = |i: usize, threads: &str| {
         let out = d.join(format!("shard{i}"));
@@ -114,12 +120,7 @@ fn merged_shards_are_the_unsharded_run_byte_for_byte() {
 fn incomplete_mixed_or_stale_shards_are_refused() {
     let dir = tempdir();
     let d = dir.path();
-    let structure = d.join("structure.xyz");
-    std::fs::copy(
-        root().join("tests/data/abtem-80kv/structure.xyz"),
-        &structure,
-    )
-    .unwrap();
+    let structure = reference_copy(d);
     for i in 0..2 {
         let shard = format!("{i}/2");
         let out = d.join(format!("s{i}"));
