@@ -24,16 +24,18 @@
 //! joins shard directories and reassembles the run-wide files, which are
 //! built only from per-image files, so the result equals the unsharded run.
 
+mod assemble;
 pub mod config;
 pub mod image_format;
 pub mod labels;
 mod ranged;
 
+pub use assemble::{assemble, merge};
 pub use ranged::Ranged;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -51,7 +53,7 @@ use crate::structure::Element;
 use crate::values::{Dims, Rect, Shard, angstrom_to_nm};
 
 use config::DatasetConfig;
-use labels::{Label, LabelKind};
+use labels::Label;
 
 /// Most images in one run (shard the run for more is no answer: the
 /// manifest and COCO files hold every image).
@@ -439,202 +441,4 @@ pub fn generate(run: &Run, dir: &Path, force: bool, progress: &dyn Progress) -> 
     })?;
     assemble(dir, &run.config)?;
     Ok(todo.len())
-}
-
-/// Build the run-wide files (COCO per split, manifest.jsonl, data.yaml)
-/// from the per-image files present in `dir`.
-pub fn assemble(dir: &Path, config: &DatasetConfig) -> Result<()> {
-    let categories = Categories::of(config)?;
-    let mut manifest = String::new();
-    for split in SPLITS {
-        let meta_dir = dir.join("meta").join(split);
-        let mut stems: Vec<String> = match std::fs::read_dir(&meta_dir) {
-            Ok(e) => e
-                .flatten()
-                .filter_map(|e| {
-                    e.file_name()
-                        .to_str()
-                        .and_then(|n| n.strip_suffix(".json"))
-                        .map(String::from)
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        stems.sort();
-        let (mut images, mut annotations) = (Vec::new(), Vec::new());
-        for s in &stems {
-            let meta_path = meta_dir.join(format!("{s}.json"));
-            let meta_text =
-                std::fs::read_to_string(&meta_path).map_err(|e| Error::io(&meta_path, e))?;
-            let meta: serde_json::Value = serde_json::from_str(&meta_text)
-                .map_err(|e| Error::invalid("dataset", format!("{}: {e}", meta_path.display())))?;
-            manifest.push_str(&meta_text);
-            let k: usize = s.parse().map_err(|_| {
-                Error::invalid(
-                    "dataset",
-                    format!("{}: not an image stem", meta_path.display()),
-                )
-            })?;
-            let (w, h) = (
-                meta["shape"][0].as_u64().unwrap_or(0),
-                meta["shape"][1].as_u64().unwrap_or(0),
-            );
-            // file_name relative to images/SPLIT/, the image_root that
-            // torchvision's CocoDetection and Detectron2 take.
-            images.push(json!({"id": k + 1, "file_name": format!("{s}.{}", config.run.image_format.extension()), "width": w, "height": h, "license": 1}));
-            let px = [
-                meta["pixel_angstrom"][0].as_f64().unwrap_or(1.0),
-                meta["pixel_angstrom"][1].as_f64().unwrap_or(1.0),
-            ];
-            let box_px = [
-                config.run.box_angstrom / px[0],
-                config.run.box_angstrom / px[1],
-            ];
-            let pos_path = dir.join(format!("positions/{split}/{s}.csv"));
-            let pos = std::fs::read_to_string(&pos_path).map_err(|e| Error::io(&pos_path, e))?;
-            for (j, line) in pos.lines().skip(1).enumerate() {
-                let f: Vec<&str> = line.split(',').collect();
-                let (x, y): (f64, f64) = (f[5].parse().unwrap_or(0.0), f[6].parse().unwrap_or(0.0));
-                let cat: usize = f[2].parse().unwrap_or(0);
-                // COCO pixel coordinates: the image's top-left corner is 0,
-                // pixel centres at +0.5.
-                let (cx, cy) = (x + 0.5, y + 0.5);
-                let (x0, y0) = (
-                    (cx - box_px[0] / 2.0).max(0.0),
-                    (cy - box_px[1] / 2.0).max(0.0),
-                );
-                let (x1, y1) = (
-                    (cx + box_px[0] / 2.0).min(w as f64),
-                    (cy + box_px[1] / 2.0).min(h as f64),
-                );
-                annotations.push(json!({
-                    "id": (k + 1) * 100_000 + j,
-                    "image_id": k + 1,
-                    "category_id": cat,
-                    "bbox": [round4(x0), round4(y0), round4(x1 - x0), round4(y1 - y0)],
-                    "area": round4((x1 - x0) * (y1 - y0)),
-                    "iscrowd": 0,
-                    "keypoints": [round4(cx), round4(cy), 2],
-                    "num_keypoints": 1,
-                }));
-            }
-        }
-        if config.run.labels.contains(&LabelKind::Coco) {
-            let coco = json!({
-                "info": {
-                    "description": format!("sacsim synthetic HAADF-STEM training set, {split} split: images/{split}/ holds the files"),
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "contributor": "sacsim",
-                    "url": "",
-                },
-                "licenses": [{"id": 1, "name": "synthetic images generated by sacsim; terms set by whoever generated them", "url": ""}],
-                "images": images,
-                "annotations": annotations,
-                "categories": categories.coco(),
-            });
-            write(
-                dir,
-                &format!("annotations/instances_{split}.json"),
-                (serde_json::to_string(&coco).expect("serialise") + "\n").as_bytes(),
-            )?;
-        }
-    }
-    write(dir, "manifest.jsonl", manifest.as_bytes())?;
-    if config.run.labels.contains(&LabelKind::Yolo) {
-        let names: Vec<String> = categories
-            .coco()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap_or("").to_string())
-            .collect();
-        // No `path:`: Ultralytics then takes the folder of this file as
-        // the root, from any working directory (`path: .` would be
-        // resolved against its datasets directory).
-        let mut y = String::from(
-            "# sacsim training set: the dataset root is the folder of this file\ntrain: images/train\nval: images/val\ntest: images/test\nnames:\n",
-        );
-        for (i, n) in names.iter().enumerate() {
-            let _ = writeln!(y, "  {i}: {n}");
-        }
-        // Every split data.yaml names exists, even when it drew no image
-        // (Ultralytics checks the directories before it looks inside).
-        for split in SPLITS {
-            for kind in ["images", "labels"] {
-                let d = dir.join(kind).join(split);
-                std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
-            }
-        }
-        write(dir, "data.yaml", y.as_bytes())?;
-    }
-    Ok(())
-}
-
-fn round4(v: f64) -> f64 {
-    (v * 1e4).round() / 1e4
-}
-
-/// Join shard directories into `out` and reassemble the run-wide files.
-pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<usize> {
-    let first = shards
-        .first()
-        .ok_or_else(|| Error::invalid("merge", "give at least one shard directory"))?;
-    let params_path = first.join("params.json");
-    let params = std::fs::read_to_string(&params_path).map_err(|e| Error::io(&params_path, e))?;
-    for s in shards {
-        let p = std::fs::read_to_string(s.join("params.json"))
-            .map_err(|e| Error::io(s.join("params.json"), e))?;
-        if p != params {
-            return Err(Error::invalid(
-                "merge",
-                format!(
-                    "{} belongs to a different run than {}",
-                    s.display(),
-                    first.display()
-                ),
-            ));
-        }
-    }
-    let value: serde_json::Value = serde_json::from_str(&params)
-        .map_err(|e| Error::invalid("merge", format!("{}: {e}", params_path.display())))?;
-    let config = toml::to_string(&value["config"])
-        .map_err(|e| e.to_string())
-        .and_then(|text| {
-            DatasetConfig::from_toml(&text, &params_path.display().to_string())
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|e| Error::invalid("merge", format!("{}: {e}", params_path.display())))?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    write(out, "params.json", params.as_bytes())?;
-    let mut copied = 0;
-    for s in shards {
-        for kind in ["images", "labels", "heatmaps", "masks", "positions", "meta"] {
-            for split in SPLITS {
-                let d = s.join(kind).join(split);
-                let Ok(entries) = std::fs::read_dir(&d) else {
-                    continue;
-                };
-                let mut files: Vec<PathBuf> = entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        !p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with('.'))
-                    })
-                    .collect();
-                files.sort();
-                for f in files {
-                    let rel = format!(
-                        "{kind}/{split}/{}",
-                        f.file_name().and_then(|n| n.to_str()).unwrap_or("")
-                    );
-                    write(out, &rel, &std::fs::read(&f).map_err(|e| Error::io(&f, e))?)?;
-                    if kind == "meta" {
-                        copied += 1;
-                    }
-                }
-            }
-        }
-    }
-    assemble(out, &config)?;
-    Ok(copied)
 }

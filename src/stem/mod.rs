@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod depth;
+pub mod image;
 pub mod incoherent;
 pub mod multislice;
 pub mod noise;
