@@ -41,7 +41,7 @@ import json, sys, time
 import numpy as np
 import abtem, ase.io
 abtem.config.set({"device": "cpu", "fft": "fftw", "precision": "float32"})
-atoms = ase.io.read(src)
+atoms = ase.io.read(src, index=0)   # a trajectory's first frame
 z = atoms.positions[:, 2]
 # abTEM's beam enters at the smallest z: flip so sacsim's top face comes
 # first, `lift` Å below the entrance (half a slice: the top sheet in the

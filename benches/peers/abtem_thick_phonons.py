@@ -17,7 +17,12 @@ the background windows), and the phonon/static ratio.
 
     cargo build --release
     .venv/bin/python benches/peers/abtem_thick.py --rows multislice --slice 1 --lift 0.5   # builds the sample
-    .venv/bin/python benches/peers/abtem_thick_phonons.py [--configs 8] [--thermal 0.08]
+    .venv/bin/python benches/peers/abtem_thick_phonons.py [--configs 8] [--thermal 0.08] [--frames] [--reuse-static]
+
+With `--frames` both codes average over the same displaced configurations
+(a trajectory written here with numpy's seeded normal draws: sacsim
+`--phonon-frames`, abTEM `AtomsEnsemble`), so their difference is the
+physics, not two random samples of the displacements.
 """
 import argparse
 import json
@@ -38,10 +43,21 @@ PIXEL = 0.2
 
 ABTEM_SCRIPT = r"""
 import sys
-src, out, positions, configs, thermal, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+src, out, positions, configs, thermal, seed, frames = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "frames"
 lift = 0.5   # mid-slice at 1 Å slices
 """ + ABTEM_SAMPLE + r"""
-source = atoms if configs == 0 else abtem.FrozenPhonons(atoms, num_configs=configs, sigmas=thermal, seed=seed)
+if configs == 0:
+    source = atoms
+elif not frames:
+    source = abtem.FrozenPhonons(atoms, num_configs=configs, sigmas=thermal, seed=seed)
+else:   # the same frames as sacsim, flipped and placed like the first
+    ensemble = []
+    for f in ase.io.read(src, index=":"):
+        f.positions[:, 2] = z.max() - f.positions[:, 2] + lift
+        f.set_cell(cell)
+        f.pbc = True
+        ensemble.append(f)
+    source = abtem.AtomsEnsemble(ensemble)
 potential = abtem.Potential(source, gpts=gpts, slice_thickness=1.0,
                             parametrization="lobato", projection="infinite")
 probe = abtem.Probe(energy=80e3, semiangle_cutoff=30.0, C10=0.0, Cs=0.0, C50=0.0)
@@ -80,13 +96,32 @@ def windows(sample):
     return metals, background, box
 
 
-def sacsim_image(sample, out, configs, thermal, seed):
+def write_frames(sample, path, configs, thermal, seed):
+    """`configs` copies of the sample, every atom displaced by N(0, thermal²)
+    per axis (numpy, seeded), as one extended XYZ trajectory."""
+    from ase.io import read, write
+
+    atoms = read(sample / "sample.xyz")
+    rng = np.random.default_rng(seed)
+    frames = []
+    for _ in range(configs):
+        f = atoms.copy()
+        f.positions += rng.normal(0.0, thermal, f.positions.shape)
+        frames.append(f)
+    write(path, frames)
+
+
+def sacsim_image(structure, out, configs, thermal, seed, frames=False, reuse=False):
     """The whole periodic cell, (values [iy][ix], x of columns, y of rows)."""
-    cmd = [SACSIM, "simulate", sample / "sample.xyz", "--model", "multislice", "--slice-thickness", "1",
+    cmd = [SACSIM, "simulate", structure, "--model", "multislice", "--slice-thickness", "1",
            "--kv", "80", "--alpha", "30", "--detector", "80,200", "--parametrization", "lobato",
-           "--pixel", PIXEL, "--thermal", thermal if configs else 0, "--frozen-phonons", configs,
-           "--seed", seed, "-o", out]
-    subprocess.run([str(c) for c in cmd], check=True, stdout=subprocess.DEVNULL)
+           "--pixel", PIXEL, "--seed", seed, "-o", out]
+    if frames:
+        cmd += ["--phonon-frames"]
+    else:
+        cmd += ["--thermal", thermal if configs else 0, "--frozen-phonons", configs]
+    if not (reuse and (out / "image.npy").exists()):
+        subprocess.run([str(c) for c in cmd], check=True, stdout=subprocess.DEVNULL)
     p = json.loads((out / "params.json").read_text())
     img = np.load(out / "image.npy").astype(np.float64)
     ny, nx = img.shape
@@ -121,6 +156,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--configs", type=int, default=8)
     ap.add_argument("--thermal", type=float, default=0.08)
+    ap.add_argument("--reuse-static", action="store_true",
+                    help="read the static images of an earlier run from target/abtem-thick instead of recomputing")
+    ap.add_argument("--frames", action="store_true",
+                    help="both codes average over the same displaced frames (a trajectory written here; "
+                         "sacsim --phonon-frames, abTEM AtomsEnsemble) instead of their own random draws")
     args = ap.parse_args()
     sample = CACHE / f"sample-{args.seed}"
     metals, background, box = windows(sample)
@@ -129,10 +169,19 @@ def main():
     rows = []
     for configs in (0, args.configs):
         tag = "static" if configs == 0 else f"{configs} phonon configs, {args.thermal} Å"
-        work = CACHE / f"phonons-{args.seed}-{configs}-{args.thermal}"
+        use_frames = args.frames and configs > 0
+        if use_frames:
+            tag = f"the same {configs} frames, {args.thermal} Å"
+        work = CACHE / f"phonons-{args.seed}-{configs}-{args.thermal}{'-frames' if use_frames else ''}"
         work.mkdir(parents=True, exist_ok=True)
+        structure = sample / "sample.xyz"
+        if use_frames:
+            structure = work / "frames.xyz"
+            write_frames(sample, structure, configs, args.thermal, args.seed)
         t0 = time.perf_counter()
-        img, xs, ys = sacsim_image(sample, work / "sacsim", configs, args.thermal, args.seed)
+        reuse = args.reuse_static and configs == 0
+        img, xs, ys = sacsim_image(structure, work / "sacsim", configs, args.thermal, args.seed, use_frames,
+                                   reuse)
         t_ours = time.perf_counter() - t0
         ours, xys = [], []
         for c in centres:
@@ -143,9 +192,11 @@ def main():
         flat = [((x % box[0]), (y % box[1])) for xy in xys for x, y in xy]
         (work / "positions.json").write_text(json.dumps(flat))
         t0 = time.perf_counter()
-        subprocess.run([str(py), "-c", ABTEM_SCRIPT, str(sample / "sample.xyz"), str(work / "abtem.npy"),
-                        str(work / "positions.json"), str(configs), str(args.thermal), str(args.seed)],
-                       check=True, stdout=subprocess.DEVNULL)
+        if not (reuse and (work / "abtem.npy").exists()):
+            subprocess.run([str(py), "-c", ABTEM_SCRIPT, str(structure), str(work / "abtem.npy"),
+                            str(work / "positions.json"), str(configs), str(args.thermal), str(args.seed),
+                            "frames" if use_frames else "draws"],
+                           check=True, stdout=subprocess.DEVNULL)
         t_theirs = time.perf_counter() - t0
         all_theirs = np.load(work / "abtem.npy")
         theirs, i = [], 0

@@ -81,7 +81,9 @@ pub fn run(args: Args) -> Result<()> {
         super::print_written(&args.output, &files);
         return Ok(());
     }
-    let model = args.imaging.image_model(args.acquisition.seed)?;
+    let model = args
+        .imaging
+        .image_model_for(args.acquisition.seed, input, &structure)?;
     let sim = sacsim::stem::acquire_with(
         &*model,
         &structure,

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use std::path::Path;
+
+use crate::error::{Error, Result};
 use crate::stem::ImageModel;
 use crate::stem::incoherent::{DEFAULT_THERMAL_RMS, Imaging, Scan};
 use crate::stem::multislice::{DEFAULT_SLICE_THICKNESS, Multislice};
@@ -14,6 +16,7 @@ use crate::stem::optics::Aberrations;
 use crate::stem::parametrization::Parametrization;
 use crate::stem::probe::Probe;
 use crate::stem::scattering::{CrossSectionModel, Detector};
+use crate::structure::Structure;
 use crate::values::{Dims, Pair, Rect};
 
 /// µm → Å.
@@ -78,6 +81,12 @@ pub struct ImagingConfig {
     /// displacements have the --thermal rms per axis.
     #[arg(long = "frozen-phonons", value_name = "N", default_value_t = ImagingConfig::default().frozen_phonons)]
     pub frozen_phonons: usize,
+    /// Multislice: average over the frames of the structure file (a
+    /// multi-frame extended XYZ, e.g. an MD trajectory) as the
+    /// frozen-phonon configurations, like abTEM's MDFrozenPhonons; the
+    /// frames' displacements replace --thermal draws.
+    #[arg(long = "phonon-frames")]
+    pub phonon_frames: bool,
     /// Multislice: potential grid spacing (Å) [default: anti-aliasing
     /// cutoff 25 % beyond the detector's outer angle].
     #[arg(long = "potential-sampling", value_name = "Å")]
@@ -197,6 +206,7 @@ impl Default for ImagingConfig {
             model: ModelChoice::Incoherent(CrossSectionModel::PhaseObject),
             slice_thickness_angstrom: DEFAULT_SLICE_THICKNESS,
             frozen_phonons: 0,
+            phonon_frames: false,
             potential_sampling_angstrom: None,
             probe_window_angstrom: None,
             parametrization: Parametrization::Kirkland,
@@ -245,10 +255,52 @@ impl ImagingConfig {
     /// The image model: incoherent, or multislice with these settings
     /// (`seed` drives the frozen phonons). Validated.
     pub fn image_model(&self, seed: u64) -> Result<Box<dyn ImageModel>> {
+        if self.phonon_frames {
+            return Err(Error::invalid(
+                "phonon_frames",
+                "averages over the frames of one structure file: give it to `sacsim simulate STRUCTURE --model multislice --phonon-frames`",
+            ));
+        }
         Ok(match self.model {
             ModelChoice::Incoherent(_) => Box::new(crate::stem::Incoherent),
             ModelChoice::Multislice => Box::new(self.multislice(seed)?),
         })
+    }
+
+    /// The image model for `structure`, read from `input`: as
+    /// [`ImagingConfig::image_model`], and with `--phonon-frames` the
+    /// multislice averaging over every frame of `input`.
+    pub fn image_model_for(
+        &self,
+        seed: u64,
+        input: &Path,
+        structure: &Structure,
+    ) -> Result<Box<dyn ImageModel>> {
+        if !self.phonon_frames {
+            return self.image_model(seed);
+        }
+        Ok(Box::new(self.multislice_for(seed, input, structure)?))
+    }
+
+    /// [`ImagingConfig::multislice`] for `structure`, read from `input`,
+    /// with the frames of `input` when `--phonon-frames` is given.
+    pub fn multislice_for(
+        &self,
+        seed: u64,
+        input: &Path,
+        structure: &Structure,
+    ) -> Result<Multislice> {
+        let ms = self.multislice(seed)?;
+        if !self.phonon_frames {
+            return Ok(ms);
+        }
+        if self.model != ModelChoice::Multislice {
+            return Err(Error::invalid(
+                "--phonon-frames",
+                "averages multislice images over frozen-phonon frames; add --model multislice (the incoherent model smears each atom by --thermal analytically)",
+            ));
+        }
+        ms.with_frames(structure, &crate::io::read_frames(input)?)
     }
 
     /// The multislice settings of these flags, whatever `--model` says
@@ -263,6 +315,7 @@ impl ImagingConfig {
             parametrization: self.parametrization,
             potential_oversample: None,
             progress: true,
+            frames: None,
         };
         ms.validate(&self.imaging()?)?;
         Ok(ms)

@@ -214,6 +214,17 @@ pub fn read_structure(path: &Path) -> Result<Structure> {
     }
 }
 
+/// Every frame of a structure file: the frames of a multi-frame
+/// (extended) XYZ file (a trajectory, as `ase.io.write` writes a list of
+/// Atoms), or the one structure of any other file or directory.
+pub fn read_frames(path: &Path) -> Result<Vec<Structure>> {
+    if !path.is_dir() && Format::from_path(path)? == Format::Xyz {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        return xyz::parse_frames(&text, path);
+    }
+    read_structure(path).map(|s| vec![s])
+}
+
 /// Write a structure in the given format (atomically).
 pub fn write_structure(path: &Path, structure: &Structure, format: Format) -> Result<()> {
     write_atomic(path, format.render(structure).as_bytes())

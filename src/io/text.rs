@@ -8,25 +8,39 @@ use crate::error::{Error, Result};
 /// The lines of a text file, with 1-based line numbers in errors.
 pub(crate) struct Lines<'a> {
     path: &'a Path,
-    lines: Vec<&'a str>,
+    /// Every line of the file (shared by the views of [`Lines::from`]).
+    lines: std::rc::Rc<Vec<&'a str>>,
+    /// Line number (0-based) in the file of this view's line 0.
+    first: usize,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str, path: &'a Path) -> Self {
         Lines {
             path,
-            lines: text.lines().collect(),
+            lines: std::rc::Rc::new(text.lines().collect()),
+            first: 0,
+        }
+    }
+
+    /// The lines from `n` (0-based) on, with errors still naming the
+    /// file's line numbers (a later frame of a multi-frame file).
+    pub(crate) fn from(&self, n: usize) -> Lines<'a> {
+        Lines {
+            path: self.path,
+            lines: self.lines.clone(),
+            first: self.first + n,
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lines.len()
+        self.lines.len().saturating_sub(self.first)
     }
 
     /// Line `n` (0-based), or an error naming what was expected there.
     pub(crate) fn get(&self, n: usize, expected: &str) -> Result<&'a str> {
         self.lines
-            .get(n)
+            .get(self.first + n)
             .copied()
             .ok_or_else(|| self.error(n, expected, "end of file"))
     }
@@ -35,7 +49,7 @@ impl<'a> Lines<'a> {
     pub(crate) fn error(&self, n: usize, expected: &str, found: &str) -> Error {
         Error::Parse {
             path: self.path.to_path_buf(),
-            line: n + 1,
+            line: self.first + n + 1,
             expected: expected.to_string(),
             found: found.to_string(),
         }

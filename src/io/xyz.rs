@@ -7,7 +7,8 @@
 //! `atoms.get_tags()`), then one line per atom: `%-2s` symbol and `%16.8f`
 //! Cartesian coordinates in Å.
 //!
-//! Read: the first frame of an extended XYZ file (key=value comment line
+//! Read: the first frame ([`parse`]) or every frame ([`parse_frames`], a
+//! trajectory) of an extended XYZ file (key=value comment line
 //! with quoted or bare values; `Lattice`, `pbc`, `Properties` with the
 //! `species`, `pos`, `tags` and `move_mask` (L:1 or L:3) columns; others,
 //! such as `initial_magmoms`, skipped), or of a
@@ -216,7 +217,25 @@ fn parse_properties(spec: &str) -> Option<Vec<Column>> {
 
 /// Parse (extended) XYZ text, first frame; `path` names the file in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Structure> {
-    let lines = Lines::new(text, path);
+    parse_frame(&Lines::new(text, path)).map(|(s, _)| s)
+}
+
+/// Every frame of (extended) XYZ text (a trajectory as ASE writes it),
+/// in order; blank lines after the last frame are allowed.
+pub fn parse_frames(text: &str, path: &Path) -> Result<Vec<Structure>> {
+    let all = Lines::new(text, path);
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while (at..all.len()).any(|n| all.get(n, "").is_ok_and(|l| !l.trim().is_empty())) {
+        let (frame, used) = parse_frame(&all.from(at))?;
+        frames.push(frame);
+        at += used;
+    }
+    Ok(frames)
+}
+
+/// One frame from the first of `lines`, and the number of lines it spans.
+fn parse_frame(lines: &Lines) -> Result<(Structure, usize)> {
     let first = lines.get(0, "the number of atoms")?;
     let count: usize = first
         .trim()
@@ -439,10 +458,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Structure> {
             String::new()
         }
     });
-    Ok(Structure {
-        title,
-        lattice,
-        pbc,
-        atoms,
-    })
+    Ok((
+        Structure {
+            title,
+            lattice,
+            pbc,
+            atoms,
+        },
+        2 + count,
+    ))
 }

@@ -31,7 +31,8 @@ pub struct ShardParams {
     pub provenance: Provenance,
     /// The structure file or directory imaged, as given.
     pub input: String,
-    /// CRC-32 of the structure as sacsim's extended XYZ.
+    /// CRC-32 of the structure as sacsim's extended XYZ (of every frame
+    /// with `--phonon-frames`).
     pub structure_crc32: u32,
     /// The imaging settings as given.
     pub imaging: ImagingConfig,
@@ -47,19 +48,33 @@ pub struct ShardParams {
     pub files: Vec<String>,
 }
 
-fn crc32(structure: &Structure) -> u32 {
-    crc32fast::hash(Format::Xyz.render(structure).as_bytes())
+/// CRC-32 of the structure as extended XYZ; with `--phonon-frames`, of
+/// every frame of `input`.
+fn crc32(structure: &Structure, input: &Path, config: &ImagingConfig) -> Result<u32> {
+    if !config.phonon_frames {
+        return Ok(crc32fast::hash(Format::Xyz.render(structure).as_bytes()));
+    }
+    let mut hasher = crc32fast::Hasher::new();
+    for frame in crate::io::read_frames(input)? {
+        hasher.update(Format::Xyz.render(&frame).as_bytes());
+    }
+    Ok(hasher.finalize())
 }
 
 /// The multislice settings of `config`, refusing any other model.
-fn multislice_of(config: &ImagingConfig, acquisition: &AcquisitionConfig) -> Result<Multislice> {
+fn multislice_of(
+    config: &ImagingConfig,
+    acquisition: &AcquisitionConfig,
+    input: &Path,
+    structure: &Structure,
+) -> Result<Multislice> {
     if config.model != ModelChoice::Multislice {
         return Err(Error::invalid(
             "--shard",
             "splits a multislice scan (--model multislice); the incoherent model images a 20 nm field in about a second, whole",
         ));
     }
-    config.multislice(acquisition.seed)
+    config.multislice_for(acquisition.seed, input, structure)
 }
 
 /// Compute shard `shard` of the multislice scan of `structure` (read from
@@ -74,7 +89,7 @@ pub fn write_shard(
     shard: Shard,
 ) -> Result<(Vec<PathBuf>, ShardParams)> {
     let imaging = config.imaging()?;
-    let ms = multislice_of(config, acquisition)?;
+    let ms = multislice_of(config, acquisition, input, structure)?;
     let plan = plan_for(&ms, structure, &imaging, &config.scan(), acquisition)?;
     let total = ms.scan_positions(structure, &imaging, &plan);
     let range = shard_positions(shard, total);
@@ -86,7 +101,7 @@ pub fn write_shard(
     let params = ShardParams {
         provenance: Provenance::of("simulate --shard"),
         input: input.display().to_string(),
-        structure_crc32: crc32(structure),
+        structure_crc32: crc32(structure, input, config)?,
         imaging: config.clone(),
         acquisition: *acquisition,
         shard,
@@ -148,7 +163,7 @@ pub fn merge_shards(out: &Path, shards: &[PathBuf]) -> Result<(Simulation, Vec<P
     let params = &all[0].1;
     let input = PathBuf::from(&params.input);
     let structure = crate::io::read_structure(&input)?;
-    if crc32(&structure) != params.structure_crc32 {
+    if crc32(&structure, &input, &params.imaging)? != params.structure_crc32 {
         return Err(Error::invalid(
             "merge",
             format!(
@@ -175,7 +190,7 @@ pub fn merge_shards(out: &Path, shards: &[PathBuf]) -> Result<(Simulation, Vec<P
         signals.extend(values);
     }
     let config = &params.imaging;
-    let ms = multislice_of(config, &params.acquisition)?;
+    let ms = multislice_of(config, &params.acquisition, &input, &structure)?;
     let model = Merged {
         multislice: &ms,
         signals: &signals,

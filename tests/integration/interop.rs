@@ -495,3 +495,50 @@ fn cif_written_by_sacsim_pymatgen_and_ase_reads_back_as_the_poscar() {
         assert!((a - a0).abs() + (b - b0).abs() + (c - c0).abs() < 1e-5);
     }
 }
+
+/// A trajectory as ASE writes it (a list of rattled Atoms, one extended
+/// XYZ) reads back as its frames, every position as ASE reads it.
+#[test]
+fn ase_trajectories_read_back_frame_by_frame() {
+    let dir = tempdir();
+    let traj = dir.path().join("traj.xyz");
+    let script = r#"
+import json, sys
+from ase.io import read, write
+atoms = read(sys.argv[1])
+frames = []
+for k in range(3):
+    b = atoms.copy()
+    b.rattle(0.08, seed=k)
+    frames.append(b)
+write(sys.argv[2], frames)
+print(json.dumps([f.positions.tolist() for f in read(sys.argv[2], index=":")]))
+"#;
+    let source = root().join("tests/data/abtem-80kv/structure.xyz");
+    let out = run_python(&[
+        "-c",
+        script,
+        source.to_str().unwrap(),
+        traj.to_str().unwrap(),
+    ]);
+    let ase: Vec<Vec<[f64; 3]>> = serde_json::from_str(out.trim()).unwrap();
+    let frames = sacsim::io::read_frames(&traj).unwrap();
+    assert_eq!(frames.len(), 3);
+    for (frame, theirs) in frames.iter().zip(&ase) {
+        assert_eq!(frame.len(), theirs.len());
+        for (a, p) in frame.atoms.iter().zip(theirs) {
+            let d = (a.position - nalgebra::Vector3::from(*p)).norm();
+            assert!(d < 1e-7, "{d} Å from ASE's position");
+        }
+    }
+    // The frames differ as ASE rattled them (0.08 Å rms per axis).
+    let moved = frames[0]
+        .atoms
+        .iter()
+        .zip(&frames[1].atoms)
+        .map(|(a, b)| (a.position - b.position).norm_squared())
+        .sum::<f64>()
+        / frames[0].len() as f64;
+    let rms_axis = (moved / 6.0).sqrt();
+    assert!((rms_axis - 0.08).abs() < 0.02, "{rms_axis}");
+}

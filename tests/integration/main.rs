@@ -18,6 +18,7 @@ mod io;
 mod learn;
 mod microscope;
 mod multislice;
+mod multislice_frames;
 mod multislice_shard;
 mod profile;
 mod run;

@@ -17,7 +17,8 @@
 //!   exact trigonometric interpolation to the requested pixels; the
 //!   source size is a Gaussian blur applied there.
 //! - Frozen phonons: N configurations, every atom displaced by a Gaussian
-//!   of the thermal rms per axis (`--thermal`), seeded, averaged.
+//!   of the thermal rms per axis (`--thermal`), seeded, averaged; or the
+//!   frames of a trajectory ([`Multislice::with_frames`]).
 
 pub mod beam;
 pub mod layout;
@@ -54,7 +55,7 @@ pub const POTENTIAL_SPACING: f64 = 0.02;
 pub const MAX_FROZEN_PHONONS: usize = 10_000;
 
 /// Multislice settings (the flags of `sacsim simulate --model multislice`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Multislice {
     /// Slice thickness (Å).
@@ -79,6 +80,12 @@ pub struct Multislice {
     /// Draw a progress bar on a terminal.
     #[serde(skip)]
     pub progress: bool,
+    /// Frozen-phonon configurations given, not drawn: every atom's
+    /// position (Å) per frame, in the structure's atom order (an MD
+    /// trajectory, like abTEM's `MDFrozenPhonons`); see
+    /// [`Multislice::with_frames`].
+    #[serde(skip)]
+    pub frames: Option<std::sync::Arc<Vec<Vec<[f64; 3]>>>>,
 }
 
 impl Default for Multislice {
@@ -92,6 +99,7 @@ impl Default for Multislice {
             parametrization: Parametrization::Kirkland,
             potential_oversample: None,
             progress: false,
+            frames: None,
         }
     }
 }
@@ -240,7 +248,7 @@ impl Multislice {
             self.slice_thickness,
             layout.entrance_shift,
         );
-        let configs = self.frozen_phonons.max(1);
+        let configs = self.configurations();
         let [ax, _] = layout.axes;
         let bar = progress_bar(self.progress, (range.len() * configs) as u64);
         let sigma_e = super::optics::interaction_parameter(imaging.probe.kv);
@@ -309,6 +317,77 @@ impl Multislice {
 }
 
 impl Multislice {
+    /// These settings averaging over `frames` (every frame of a
+    /// trajectory, `structure` being the first) as the frozen-phonon
+    /// configurations, instead of drawing them. Every frame must hold the
+    /// structure's atoms in its order, in its cell.
+    pub fn with_frames(self, structure: &Structure, frames: &[Structure]) -> Result<Multislice> {
+        let bad = |message: String| Error::invalid("--phonon-frames", message);
+        if self.frozen_phonons > 0 {
+            return Err(bad(
+                "averages over the structure file's frames; give it or --frozen-phonons N, not both"
+                    .into(),
+            ));
+        }
+        if frames.len() < 2 || frames.len() > MAX_FROZEN_PHONONS {
+            return Err(bad(format!(
+                "the structure file holds {} frame(s); give 2-{MAX_FROZEN_PHONONS} frames of the same atoms in one extended XYZ (ase.io.write(path, list_of_atoms))",
+                frames.len()
+            )));
+        }
+        let cell = structure.lattice.to_array();
+        let mut positions = Vec::with_capacity(frames.len());
+        for (k, frame) in frames.iter().enumerate() {
+            let which = format!("frame {} of {}", k + 1, frames.len());
+            if frame.len() != structure.len() {
+                return Err(bad(format!(
+                    "{which} has {} atoms, frame 1 has {}",
+                    frame.len(),
+                    structure.len()
+                )));
+            }
+            if let Some(i) =
+                (0..frame.len()).find(|&i| frame.atoms[i].element != structure.atoms[i].element)
+            {
+                return Err(bad(format!(
+                    "atom {} is {} in {which}, {} in frame 1 (frames must list the same atoms in the same order)",
+                    i + 1,
+                    frame.atoms[i].element,
+                    structure.atoms[i].element
+                )));
+            }
+            let same_cell = frame
+                .lattice
+                .to_array()
+                .iter()
+                .flatten()
+                .zip(cell.iter().flatten())
+                .all(|(a, b)| (a - b).abs() <= 1e-6);
+            if !same_cell {
+                return Err(bad(format!("{which} has another cell than frame 1")));
+            }
+            positions.push(
+                frame
+                    .atoms
+                    .iter()
+                    .map(|a| [a.position.x, a.position.y, a.position.z])
+                    .collect(),
+            );
+        }
+        Ok(Multislice {
+            frames: Some(std::sync::Arc::new(positions)),
+            ..self
+        })
+    }
+
+    /// How many configurations are averaged: the frames given, the
+    /// frozen-phonon draws, or 1 (the static lattice).
+    pub fn configurations(&self) -> usize {
+        self.frames
+            .as_ref()
+            .map_or(self.frozen_phonons.max(1), |f| f.len())
+    }
+
     /// The atoms of configuration `config`: as given (static), or each
     /// displaced by N(0, u²) per axis, u = the thermal rms, from a stream
     /// of the seed per configuration (the same on any thread count).
@@ -323,6 +402,12 @@ impl Multislice {
             .iter()
             .map(|a| (a.element, [a.position.x, a.position.y, a.position.z]))
             .collect();
+        if let Some(frames) = &self.frames {
+            for ((_, p), q) in atoms.iter_mut().zip(&frames[config]) {
+                *p = *q;
+            }
+            return atoms;
+        }
         if self.frozen_phonons == 0 || imaging.thermal_rms == 0.0 {
             return atoms;
         }
