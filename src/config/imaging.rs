@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::stem::ImageModel;
 use crate::stem::incoherent::{DEFAULT_THERMAL_RMS, Imaging, Scan};
-use crate::stem::multislice::{DEFAULT_SLICE_THICKNESS, Multislice};
+use crate::stem::multislice::{DEFAULT_SLICE_THICKNESS, Multislice, Projection};
 use crate::stem::optics::Aberrations;
 use crate::stem::parametrization::Parametrization;
 use crate::stem::probe::Probe;
@@ -95,6 +95,11 @@ pub struct ImagingConfig {
     /// radius plus the defocus blur; the whole cell when nearly as large].
     #[arg(long = "probe-window", value_name = "Å")]
     pub probe_window_angstrom: Option<f64>,
+    /// Multislice: how each atom's potential is divided among the slices:
+    /// infinite (whole into the slice holding its centre, abTEM's default)
+    /// or finite (integrated between the faces of every slice it reaches).
+    #[arg(long = "projection", value_name = "infinite|finite", default_value_t = ImagingConfig::default().projection)]
+    pub projection: Projection,
     /// Multislice: scattering factors, kirkland or lobato.
     #[arg(long = "parametrization", value_name = "NAME", default_value_t = ImagingConfig::default().parametrization)]
     pub parametrization: Parametrization,
@@ -210,6 +215,7 @@ impl Default for ImagingConfig {
             potential_sampling_angstrom: None,
             probe_window_angstrom: None,
             parametrization: Parametrization::Kirkland,
+            projection: Projection::Infinite,
             bright_field: false,
             all_atoms: false,
             depth: DepthMode::On,
@@ -313,6 +319,7 @@ impl ImagingConfig {
             sampling: self.potential_sampling_angstrom,
             probe_window: self.probe_window_angstrom,
             parametrization: self.parametrization,
+            projection: self.projection,
             potential_oversample: None,
             progress: true,
             frames: None,

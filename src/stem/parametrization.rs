@@ -52,6 +52,12 @@ impl Parametrization {
     }
 }
 
+/// Lobato's parameters of `element`: [a, b] with f_e(q) = Σ a_i (2 +
+/// b_i q²)/(1 + b_i q²)².
+pub fn lobato_terms(element: Element) -> [[f64; 5]; 2] {
+    lobato_table()[element.z() as usize - 1]
+}
+
 fn lobato_table() -> &'static [[[f64; 5]; 2]] {
     static TABLE: OnceLock<Vec<[[f64; 5]; 2]>> = OnceLock::new();
     TABLE.get_or_init(|| {

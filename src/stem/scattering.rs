@@ -36,11 +36,15 @@ const A0_E: f64 = 0.529_177_210_9 * 14.399_645;
 
 /// Kirkland's 12 parameters of one element: a, b, c, d (3 each).
 #[derive(Debug, Clone, Copy)]
-struct Params {
-    a: [f64; 3],
-    b: [f64; 3],
-    c: [f64; 3],
-    d: [f64; 3],
+pub struct Params {
+    /// Lorentzian amplitudes (Å⁻¹).
+    pub a: [f64; 3],
+    /// Lorentzian widths (Å⁻²).
+    pub b: [f64; 3],
+    /// Gaussian amplitudes (Å).
+    pub c: [f64; 3],
+    /// Gaussian widths (Å²).
+    pub d: [f64; 3],
 }
 
 fn table() -> &'static [Params] {
@@ -64,6 +68,12 @@ fn table() -> &'static [Params] {
             })
             .collect()
     })
+}
+
+/// Kirkland's parameters of `element` (f_e(q) = Σ a_i/(q² + b_i) +
+/// c_i e^{−d_i q²}).
+pub fn kirkland_terms(element: Element) -> Params {
+    params(element)
 }
 
 fn params(element: Element) -> Params {

@@ -169,6 +169,74 @@ impl Layout {
     /// that lands on it (with a margin).
     pub fn slice_atoms(&self, atoms: &[(Element, [f64; 3])]) -> Vec<SliceAtoms> {
         let mut out = vec![SliceAtoms::new(); self.slices];
+        for (element, [x, y, z]) in self.slice_atoms_placed(atoms) {
+            out[self.slice_of(z)]
+                .entry(element)
+                .or_default()
+                .push([x, y]);
+        }
+        out
+    }
+
+    /// The slice holding height z (Å): slice s holds z in
+    /// (z_top − (s + ½)Δz, z_top − (s − ½)Δz], the ends take everything
+    /// beyond.
+    fn slice_of(&self, z: f64) -> usize {
+        let s = ((self.z_top + self.dz / 2.0 - z) / self.dz).floor();
+        (s.max(0.0) as usize).min(self.slices - 1)
+    }
+
+    /// The lower and upper faces (Å) of slice `s`; None at the stack's
+    /// open ends (the first slice takes everything above it, the last
+    /// everything below).
+    pub fn faces(&self, s: usize) -> (Option<f64>, Option<f64>) {
+        let hi = self.z_top + self.dz / 2.0 - s as f64 * self.dz;
+        (
+            (s + 1 < self.slices).then_some(hi - self.dz),
+            (s > 0).then_some(hi),
+        )
+    }
+
+    /// For each slice, the atoms whose potential reaches it: (element,
+    /// [x, y, z], whether its centre lies in the slice), every atom within
+    /// `reach` (Å) of the slice's faces, placed on the grid as
+    /// [`Layout::slice_atoms`] places them.
+    pub fn slab_atoms(
+        &self,
+        atoms: &[(Element, [f64; 3])],
+        reach: f64,
+    ) -> Vec<Vec<(Element, [f64; 3], bool)>> {
+        let mut out = vec![Vec::new(); self.slices];
+        let on_grid = self.slice_atoms_placed(atoms);
+        for (element, p) in on_grid {
+            let home = self.slice_of(p[2]);
+            let first = self.slice_of(p[2] + reach);
+            let last = self.slice_of(p[2] - reach);
+            for (s, slab) in out.iter_mut().enumerate().take(last + 1).skip(first) {
+                slab.push((element, p, s == home));
+            }
+        }
+        out
+    }
+
+    /// Every atom and periodic image that lands on the grid (with a
+    /// margin), with its height.
+    fn slice_atoms_placed(&self, atoms: &[(Element, [f64; 3])]) -> Vec<(Element, [f64; 3])> {
+        let (lo, hi) = self.grid_bounds();
+        let mut out = Vec::with_capacity(atoms.len());
+        for &(element, [x, y, z]) in atoms {
+            for t in &self.translations {
+                let (px, py) = (x + t[0], y + t[1]);
+                if self.periodic || (px >= lo[0] && px < hi[0] && py >= lo[1] && py < hi[1]) {
+                    out.push((element, [px, py, z]));
+                }
+            }
+        }
+        out
+    }
+
+    /// The grid's extent with the atom margin: (low corner, high corner).
+    fn grid_bounds(&self) -> ([f64; 2], [f64; 2]) {
         let lo = [
             self.grid.origin[0] - ATOM_MARGIN,
             self.grid.origin[1] - ATOM_MARGIN,
@@ -177,18 +245,7 @@ impl Layout {
             self.grid.origin[0] + self.grid.n[0] as f64 * self.grid.h[0] + ATOM_MARGIN,
             self.grid.origin[1] + self.grid.n[1] as f64 * self.grid.h[1] + ATOM_MARGIN,
         ];
-        for &(element, [x, y, z]) in atoms {
-            let s = ((self.z_top + self.dz / 2.0 - z) / self.dz).floor();
-            let s = (s.max(0.0) as usize).min(self.slices - 1);
-            for t in &self.translations {
-                let (px, py) = (x + t[0], y + t[1]);
-                // A periodic grid takes every atom (the spreading wraps).
-                if self.periodic || (px >= lo[0] && px < hi[0] && py >= lo[1] && py < hi[1]) {
-                    out[s].entry(element).or_default().push([px, py]);
-                }
-            }
-        }
-        out
+        (lo, hi)
     }
 
     /// Peak memory (bytes) with `threads` workers: the transmission

@@ -21,6 +21,7 @@
 //!   frames of a trajectory ([`Multislice::with_frames`]).
 
 pub mod beam;
+pub mod finite;
 pub mod layout;
 pub mod potential;
 pub mod resample;
@@ -37,6 +38,7 @@ use super::parametrization::Parametrization;
 use crate::error::{Error, Result};
 use crate::structure::Structure;
 
+pub use finite::Projection;
 pub use layout::Layout;
 pub use shard::{Merged, shard_positions};
 
@@ -51,6 +53,10 @@ pub const SAMPLING_MARGIN: f64 = 1.25;
 /// high at 0.055 Å, 1.4 % at 0.018 Å, 0.7 % at 0.014 Å, against 0.0075 Å
 /// (docs/DECISIONS.md, issue 16).
 pub const POTENTIAL_SPACING: f64 = 0.02;
+/// Thinnest slice (Å) of the finite projection: on one Co atom at 80 kV
+/// it is within 0.1 % of the infinite projection at 0.5-1 Å slices and
+/// drifts upward below (measured, docs/DECISIONS.md).
+pub const MIN_FINITE_SLICE: f64 = 0.5;
 /// Largest number of frozen-phonon configurations.
 pub const MAX_FROZEN_PHONONS: usize = 10_000;
 
@@ -73,6 +79,8 @@ pub struct Multislice {
     pub probe_window: Option<f64>,
     /// Scattering-factor parameterisation.
     pub parametrization: Parametrization,
+    /// How each atom's potential is divided among the slices.
+    pub projection: Projection,
     /// The potential is built on a grid this many times finer than the
     /// wave's (its high frequencies shape the phase of heavy cores); None:
     /// fine enough for [`POTENTIAL_SPACING`].
@@ -97,6 +105,7 @@ impl Default for Multislice {
             sampling: None,
             probe_window: None,
             parametrization: Parametrization::Kirkland,
+            projection: Projection::Infinite,
             potential_oversample: None,
             progress: false,
             frames: None,
@@ -113,6 +122,15 @@ impl Multislice {
                 "--slice-thickness",
                 format!(
                     "{} Å; give 0.1-100 Å (default 2)",
+                    short(self.slice_thickness)
+                ),
+            ));
+        }
+        if self.projection == Projection::Finite && self.slice_thickness < MIN_FINITE_SLICE {
+            return Err(Error::invalid(
+                "--slice-thickness",
+                format!(
+                    "{} Å with --projection finite; give {MIN_FINITE_SLICE}-100 Å: thinner finite slices drift from the converged image (one Co atom: +0.7 % at 0.25 Å, +3.1 % at 0.1 Å; docs/DECISIONS.md), or use the infinite projection",
                     short(self.slice_thickness)
                 ),
             ));
@@ -255,14 +273,7 @@ impl Multislice {
         let mut out = vec![0.0f64; range.len()];
         for config in 0..configs {
             let atoms = self.displaced(structure, imaging, config);
-            let slices = layout.slice_atoms(&atoms);
-            let t = potential::transmissions(
-                &layout.grid,
-                &slices,
-                self.parametrization,
-                sigma_e,
-                self.oversample(&layout.grid),
-            );
+            let t = self.transmissions(&layout, &atoms, sigma_e);
             let signals: Vec<f64> = range
                 .clone()
                 .into_par_iter()
@@ -378,6 +389,34 @@ impl Multislice {
             frames: Some(std::sync::Arc::new(positions)),
             ..self
         })
+    }
+
+    /// The transmission functions of one configuration's atoms.
+    fn transmissions(
+        &self,
+        layout: &Layout,
+        atoms: &[(crate::structure::Element, [f64; 3])],
+        sigma_e: f64,
+    ) -> Vec<Option<Vec<rustfft::num_complex::Complex<f32>>>> {
+        let oversample = self.oversample(&layout.grid);
+        match self.projection {
+            Projection::Infinite => potential::transmissions(
+                &layout.grid,
+                &layout.slice_atoms(atoms),
+                self.parametrization,
+                sigma_e,
+                oversample,
+            ),
+            Projection::Finite => {
+                let mut elements: Vec<_> = atoms.iter().map(|a| a.0).collect();
+                elements.sort();
+                elements.dedup();
+                let d = finite::Decomposition::new(&elements, self.parametrization);
+                let terms = finite::slice_terms(&d, layout, atoms);
+                let core = |e, q| d.core(e, q);
+                potential::transmissions_of(&layout.grid, &terms, &core, sigma_e, oversample)
+            }
+        }
     }
 
     /// How many configurations are averaged: the frames given, the

@@ -1,7 +1,8 @@
 //! Projected potential slices and their transmission functions.
 //!
 //! Each slice's atoms are projected along z (infinite projection: an atom
-//! belongs to the slice holding its centre, as abTEM's default). The
+//! belongs to the slice holding its centre, as abTEM's default; or finite,
+//! [`super::finite`], as weighted Gaussian terms). The
 //! potential is built in Fourier space: V̂(k) = Σ_j e^{−2πi k·r_j} ·
 //! 2π a0 e f_e(|k|) (Kirkland eq. 5.9 projected). The structure factor
 //! Σ_j e^{−2πi k·r_j} is computed as in a type-1 non-uniform FFT: every
@@ -75,18 +76,71 @@ impl Grid {
 /// The atoms of one slice, projected: (x, y) in Å by element.
 pub type SliceAtoms = BTreeMap<Element, Vec<[f64; 2]>>;
 
+/// How a term's spectrum depends on |k|.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Form {
+    /// The element's tabulated radial factor: its scattering factor
+    /// (infinite projection) or its core (finite projection).
+    Element(Element),
+    /// A Gaussian e^{−t k²} of width t (Å²) ([`super::finite`]).
+    Gaussian(f64),
+}
+
+/// One term of a slice's potential: atoms at (x, y) (Å) with weights (Å
+/// for a Gaussian, 1 for an element's table), and the shape of their
+/// transform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// The k-dependence.
+    pub form: Form,
+    /// Positions and weights.
+    pub atoms: Vec<([f64; 2], f64)>,
+}
+
+/// The terms of infinite-projection slices: one per element, unit weights.
+pub fn infinite_terms(slices: Vec<SliceAtoms>) -> Vec<Vec<Term>> {
+    slices
+        .into_iter()
+        .map(|atoms| {
+            atoms
+                .into_iter()
+                .map(|(e, xy)| Term {
+                    form: Form::Element(e),
+                    atoms: xy.into_iter().map(|p| (p, 1.0)).collect(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Transmission functions of every slice, row-major on `grid`, or `None`
-/// for an empty slice. The potential is built on a grid `oversample`
-/// times finer, so v_z keeps its components up to 2/3 of the fine grid's
-/// Nyquist frequency: the phase exp(iσv) of a heavy atom's core is far
-/// from linear, and its harmonics below the coarse cutoff need the
-/// potential's high frequencies. t is band-limited to the coarse grid's
-/// anti-aliasing disc and read at the coarse points. Slices run in
-/// parallel; each is computed the same way on any thread count.
+/// for an empty slice, with the infinite projection of each slice's atoms
+/// (see [`transmissions_of`]).
 pub fn transmissions(
     grid: &Grid,
     slices: &[SliceAtoms],
     parametrization: Parametrization,
+    sigma_e: f64,
+    oversample: usize,
+) -> Vec<Option<Vec<Complex<f32>>>> {
+    let terms = infinite_terms(slices.to_vec());
+    let table = |e: Element, q: f64| parametrization.scattering_factor(e, q);
+    transmissions_of(grid, &terms, &table, sigma_e, oversample)
+}
+
+/// Transmission functions of slices given as terms; `table(e, q)` is the
+/// radial factor (Å) of [`Form::Element`] terms. The potential is built
+/// on a grid `oversample` times finer, so v_z keeps its components up to
+/// 2/3 of the fine grid's Nyquist frequency: the phase exp(iσv) of a
+/// heavy atom's core is far from linear, and its harmonics below the
+/// coarse cutoff need the potential's high frequencies. t is band-limited
+/// to the coarse grid's anti-aliasing disc and read at the coarse points.
+/// Slices run in parallel; each is computed the same way on any thread
+/// count.
+pub fn transmissions_of(
+    grid: &Grid,
+    slices: &[Vec<Term>],
+    table: &(dyn Fn(Element, f64) -> f64 + Sync),
     sigma_e: f64,
     oversample: usize,
 ) -> Vec<Option<Vec<Complex<f32>>>> {
@@ -98,26 +152,33 @@ pub fn transmissions(
     };
     let fft = ComplexFft2::new(fine.n[0], fine.n[1]);
     let coarse_fft = ComplexFft2::new(grid.n[0], grid.n[1]);
-    // One form factor per element present (transposed spectrum layout).
-    let mut elements: Vec<Element> = slices.iter().flat_map(|s| s.keys().copied()).collect();
+    // One table per element present (transposed spectrum layout).
+    let mut elements: Vec<Element> = slices
+        .iter()
+        .flatten()
+        .filter_map(|t| match t.form {
+            Form::Element(e) => Some(e),
+            Form::Gaussian(_) => None,
+        })
+        .collect();
     elements.sort();
     elements.dedup();
     let factors: BTreeMap<Element, Vec<f32>> = elements
         .par_iter()
-        .map(|&e| (e, form_factor(&fine, e, parametrization)))
+        .map(|&e| (e, form_factor(&fine, |k| table(e, k))))
         .collect();
     slices
         .par_iter()
-        .map(|atoms| {
-            (!atoms.is_empty())
-                .then(|| transmission(grid, &fine, &fft, &coarse_fft, atoms, &factors, sigma_e))
+        .map(|terms| {
+            (!terms.is_empty())
+                .then(|| transmission(grid, &fine, &fft, &coarse_fft, terms, &factors, sigma_e))
         })
         .collect()
 }
 
-/// 2π a0 e f_e(|k|) / (G(k) · hx hy · nx ny) inside the anti-aliasing disc, 0
-/// outside; G the spreading Gaussian's transform. Transposed layout.
-fn form_factor(grid: &Grid, element: Element, parametrization: Parametrization) -> Vec<f32> {
+/// 2π a0 e f(|k|) / (G(k) · hx hy · nx ny) inside the anti-aliasing disc,
+/// 0 outside; G the spreading Gaussian's transform. Transposed layout.
+fn form_factor(grid: &Grid, f: impl Fn(f64) -> f64) -> Vec<f32> {
     let [nx, ny] = grid.n;
     let cut = grid.antialias_cutoff();
     let s = [SPREAD_SIGMA * grid.h[0], SPREAD_SIGMA * grid.h[1]];
@@ -133,37 +194,135 @@ fn form_factor(grid: &Grid, element: Element, parametrization: Parametrization) 
             if k < cut {
                 let pi2 = std::f64::consts::PI * std::f64::consts::PI;
                 let g = (-2.0 * pi2 * (s[0] * s[0] * kx * kx + s[1] * s[1] * ky * ky)).exp();
-                out[ix * ny + iy] =
-                    (scale * parametrization.scattering_factor(element, k) / g) as f32;
+                out[ix * ny + iy] = (scale * f(k) / g) as f32;
             }
         }
     }
     out
 }
 
-/// One slice: spread, transform, form factors, back, exp(iσ v) on the
-/// fine grid; band-limit to the coarse disc and keep the coarse spectrum.
+/// Add `density`'s spectrum times `unit` · 2π a0 e e^{−t k²}/G(k) (scaled as
+/// [`form_factor`]) to `spectrum` inside the disc: the form is separable,
+/// e^{−(t − 2π²s_x²) kx²} · e^{−(t − 2π²s_y²) ky²}.
+fn add_gaussian(
+    grid: &Grid,
+    t: f64,
+    density: &[Complex<f32>],
+    unit: Complex<f32>,
+    spectrum: &mut [Complex<f32>],
+) {
+    let [nx, ny] = grid.n;
+    let cut2 = grid.antialias_cutoff().powi(2);
+    let pi2 = std::f64::consts::PI * std::f64::consts::PI;
+    let scale = TWO_PI_A0_E / ((nx * ny) as f64 * grid.h[0] * grid.h[1]);
+    let factor = |axis: usize, i: usize| {
+        let s = SPREAD_SIGMA * grid.h[axis];
+        let k = grid.frequency(axis, i);
+        (-(t - 2.0 * pi2 * s * s) * k * k).exp()
+    };
+    let fy: Vec<f64> = (0..ny).map(|iy| factor(1, iy)).collect();
+    for ix in 0..nx {
+        let kx = grid.frequency(0, ix);
+        let fx = scale * factor(0, ix);
+        for (iy, f) in fy.iter().enumerate() {
+            let ky = grid.frequency(1, iy);
+            if kx * kx + ky * ky < cut2 {
+                let i = ix * ny + iy;
+                spectrum[i] += density[i] * unit * (fx * f) as f32;
+            }
+        }
+    }
+}
+
+/// The projected potential v_z (V·Å, in the real parts) of one slice's
+/// terms on `grid`: spread, transform, forms, back.
+fn potential(
+    grid: &Grid,
+    fft: &ComplexFft2,
+    terms: &[Term],
+    factors: &BTreeMap<Element, Vec<f32>>,
+    scratch: &mut crate::fft::FftScratch,
+) -> Vec<Complex<f32>> {
+    // Two real densities share one complex transform: Z = F[d1 + i d2].
+    // The forms f are real and even, so F⁻¹[f1 Z − i f2 Z] has the real
+    // part f1 ⊛ d1 + f2 ⊛ d2, the only part used.
+    let mut spectrum = vec![Complex::<f32>::default(); grid.n[0] * grid.n[1]];
+    let terms: Vec<&Term> = terms.iter().filter(|t| !t.atoms.is_empty()).collect();
+    for pair in terms.chunks(2) {
+        let mut density = vec![Complex::<f32>::default(); grid.n[0] * grid.n[1]];
+        spread(grid, &pair[0].atoms, &mut density, false);
+        if let Some(second) = pair.get(1) {
+            spread(grid, &second.atoms, &mut density, true);
+        }
+        fft.forward(&mut density, scratch);
+        for (term, rotate) in pair.iter().zip([false, true]) {
+            let unit = if rotate {
+                Complex::new(0.0, -1.0)
+            } else {
+                Complex::new(1.0, 0.0)
+            };
+            match term.form {
+                Form::Element(e) => {
+                    for ((v, d), f) in spectrum.iter_mut().zip(&density).zip(&factors[&e]) {
+                        *v += d * unit * f;
+                    }
+                }
+                Form::Gaussian(t) => add_gaussian(grid, t, &density, unit, &mut spectrum),
+            }
+        }
+    }
+    fft.inverse(&mut spectrum, scratch);
+    spectrum
+}
+
+/// The projected potential v_z (V·Å) of every slice, row-major on `grid`
+/// itself (no oversampling), band-limited to its anti-aliasing disc: what
+/// [`transmissions_of`] takes the phase of.
+pub fn potentials_of(
+    grid: &Grid,
+    slices: &[Vec<Term>],
+    table: &(dyn Fn(Element, f64) -> f64 + Sync),
+) -> Vec<Vec<f32>> {
+    let fft = ComplexFft2::new(grid.n[0], grid.n[1]);
+    let elements: std::collections::BTreeSet<Element> = slices
+        .iter()
+        .flatten()
+        .filter_map(|t| match t.form {
+            Form::Element(e) => Some(e),
+            Form::Gaussian(_) => None,
+        })
+        .collect();
+    let factors: BTreeMap<Element, Vec<f32>> = elements
+        .into_iter()
+        .map(|e| (e, form_factor(grid, |k| table(e, k))))
+        .collect();
+    slices
+        .iter()
+        .map(|terms| {
+            let mut scratch = crate::fft::FftScratch::default();
+            potential(grid, &fft, terms, &factors, &mut scratch)
+                .iter()
+                .map(|v| v.re)
+                .collect()
+        })
+        .collect()
+}
+
+/// One slice: its potential on the fine grid, exp(iσ v);
+/// band-limit to the coarse disc and keep the coarse spectrum.
 fn transmission(
     grid: &Grid,
     fine: &Grid,
     fft: &ComplexFft2,
     coarse_fft: &ComplexFft2,
-    atoms: &SliceAtoms,
+    terms: &[Term],
     factors: &BTreeMap<Element, Vec<f32>>,
     sigma_e: f64,
 ) -> Vec<Complex<f32>> {
     let [fx, fy] = fine.n;
     let [nx, ny] = grid.n;
     let mut scratch = crate::fft::FftScratch::default();
-    let mut spectrum = vec![Complex::<f32>::default(); fx * fy];
-    for (element, positions) in atoms {
-        let mut density = spread(fine, positions);
-        fft.forward(&mut density, &mut scratch);
-        for ((v, d), f) in spectrum.iter_mut().zip(&density).zip(&factors[element]) {
-            *v += d * f;
-        }
-    }
-    fft.inverse(&mut spectrum, &mut scratch);
+    let spectrum = potential(fine, fft, terms, factors, &mut scratch);
     // t = exp(iσ v), scaled by 1/(fx fy) for the unscaled pair below.
     let norm = 1.0 / (fx * fy) as f32;
     let mut t: Vec<Complex<f32>> = spectrum
@@ -192,11 +351,11 @@ fn transmission(
     out
 }
 
-/// Normalised Gaussians of σ = [`SPREAD_SIGMA`] spacings at the positions,
-/// sampled on the periodic grid (each sums to 1).
-fn spread(grid: &Grid, positions: &[[f64; 2]]) -> Vec<Complex<f32>> {
+/// Add normalised Gaussians of σ = [`SPREAD_SIGMA`] spacings at the
+/// positions, sampled on the periodic grid, each summing to its weight,
+/// to the real (or `imaginary`) parts of `out`.
+fn spread(grid: &Grid, atoms: &[([f64; 2], f64)], out: &mut [Complex<f32>], imaginary: bool) {
     let [nx, ny] = grid.n;
-    let mut out = vec![Complex::<f32>::default(); nx * ny];
     let width = (2 * SPREAD_REACH + 1) as usize;
     let norm = 1.0 / ((2.0 * std::f64::consts::PI).sqrt() * SPREAD_SIGMA);
     let weights = |u: f64| -> (i64, Vec<f64>) {
@@ -209,16 +368,21 @@ fn spread(grid: &Grid, positions: &[[f64; 2]]) -> Vec<Complex<f32>> {
             .collect();
         (i0, w)
     };
-    for p in positions {
+    for &(p, weight) in atoms {
         let (ix0, wx) = weights((p[0] - grid.origin[0]) / grid.h[0]);
         let (iy0, wy) = weights((p[1] - grid.origin[1]) / grid.h[1]);
         for (dy, wy) in wy.iter().enumerate().take(width) {
+            let wy = wy * weight;
             let iy = (iy0 + dy as i64 - SPREAD_REACH).rem_euclid(ny as i64) as usize;
             for (dx, wx) in wx.iter().enumerate() {
                 let ix = (ix0 + dx as i64 - SPREAD_REACH).rem_euclid(nx as i64) as usize;
-                out[iy * nx + ix].re += (wx * wy) as f32;
+                let v = &mut out[iy * nx + ix];
+                if imaginary {
+                    v.im += (wx * wy) as f32;
+                } else {
+                    v.re += (wx * wy) as f32;
+                }
             }
         }
     }
-    out
 }
