@@ -52,8 +52,9 @@ elif not frames:
     source = abtem.FrozenPhonons(atoms, num_configs=configs, sigmas=thermal, seed=seed)
 else:   # the same frames as sacsim, flipped and placed like the first
     ensemble = []
+    top = ase.io.read(src, index=0).positions[:, 2].max()   # `z` above is flipped in place
     for f in ase.io.read(src, index=":"):
-        f.positions[:, 2] = z.max() - f.positions[:, 2] + lift
+        f.positions[:, 2] = top - f.positions[:, 2] + lift
         f.set_cell(cell)
         f.pbc = True
         ensemble.append(f)
@@ -158,6 +159,8 @@ def main():
     ap.add_argument("--thermal", type=float, default=0.08)
     ap.add_argument("--reuse-static", action="store_true",
                     help="read the static images of an earlier run from target/abtem-thick instead of recomputing")
+    ap.add_argument("--reuse-sacsim", action="store_true",
+                    help="read sacsim's images of an earlier run (rerun abTEM only)")
     ap.add_argument("--frames", action="store_true",
                     help="both codes average over the same displaced frames (a trajectory written here; "
                          "sacsim --phonon-frames, abTEM AtomsEnsemble) instead of their own random draws")
@@ -179,7 +182,7 @@ def main():
             structure = work / "frames.xyz"
             write_frames(sample, structure, configs, args.thermal, args.seed)
         t0 = time.perf_counter()
-        reuse = args.reuse_static and configs == 0
+        reuse = (args.reuse_static and configs == 0) or args.reuse_sacsim
         img, xs, ys = sacsim_image(structure, work / "sacsim", configs, args.thermal, args.seed, use_frames,
                                    reuse)
         t_ours = time.perf_counter() - t0
@@ -192,7 +195,7 @@ def main():
         flat = [((x % box[0]), (y % box[1])) for xy in xys for x, y in xy]
         (work / "positions.json").write_text(json.dumps(flat))
         t0 = time.perf_counter()
-        if not (reuse and (work / "abtem.npy").exists()):
+        if not ((args.reuse_static and configs == 0) and (work / "abtem.npy").exists()):
             subprocess.run([str(py), "-c", ABTEM_SCRIPT, str(structure), str(work / "abtem.npy"),
                             str(work / "positions.json"), str(configs), str(args.thermal), str(args.seed),
                             "frames" if use_frames else "draws"],
