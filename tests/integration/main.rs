@@ -149,3 +149,14 @@ pub fn scores(detections: &Path, truth: &Path) -> serde_json::Value {
     ]);
     serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
 }
+
+/// The float32 values of an `image.npy` sacsim wrote (npy v1, little
+/// endian, row-major).
+pub fn npy_f32(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    bytes[10 + header..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}

@@ -351,13 +351,8 @@ fn finite_projection_is_deterministic_and_images_one_atom_like_the_infinite_one(
             .status()
             .unwrap();
         assert!(status.success());
-        let bytes = std::fs::read(out.join("image.npy")).unwrap();
-        let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-        let values: Vec<f32> = bytes[10 + header..]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        (bytes, values)
+        let path = out.join("image.npy");
+        (std::fs::read(&path).unwrap(), super::npy_f32(&path))
     };
     let window = ["--window", "8,9,4,4", "--pixel", "0.25"];
     let (a, _) = run(&rumpled, "finite", "0.5", "1", &window);

@@ -9,7 +9,7 @@ use std::path::Path;
 use sacsim::io::{read_structure, xyz};
 use sacsim::structure::Structure;
 
-use super::{root, sacsim, sacsim_ok, tempdir};
+use super::{npy_f32, root, sacsim, sacsim_ok, tempdir};
 
 /// The 80 kV reference window, static or averaged over the file's frames.
 fn image(structure: &Path, out: &Path, frames: bool) -> Vec<f32> {
@@ -29,13 +29,7 @@ fn image(structure: &Path, out: &Path, frames: bool) -> Vec<f32> {
         args.push("--phonon-frames");
     }
     sacsim_ok(&args);
-    let bytes = std::fs::read(out.join("image.npy")).unwrap();
-    // npy v1: 10-byte preamble + header, then little-endian float32.
-    let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    bytes[10 + header..]
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
+    npy_f32(&out.join("image.npy"))
 }
 
 /// The reference structure with every atom moved by a fixed pattern of

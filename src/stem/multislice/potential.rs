@@ -152,8 +152,24 @@ pub fn transmissions_of(
     };
     let fft = ComplexFft2::new(fine.n[0], fine.n[1]);
     let coarse_fft = ComplexFft2::new(grid.n[0], grid.n[1]);
-    // One table per element present (transposed spectrum layout).
-    let mut elements: Vec<Element> = slices
+    let factors = element_tables(&fine, slices, table);
+    slices
+        .par_iter()
+        .map(|terms| {
+            (!terms.is_empty())
+                .then(|| transmission(grid, &fine, &fft, &coarse_fft, terms, &factors, sigma_e))
+        })
+        .collect()
+}
+
+/// One table per element of the slices' [`Form::Element`] terms, on
+/// `grid` (transposed spectrum layout).
+fn element_tables(
+    grid: &Grid,
+    slices: &[Vec<Term>],
+    table: &(dyn Fn(Element, f64) -> f64 + Sync),
+) -> BTreeMap<Element, Vec<f32>> {
+    let elements: std::collections::BTreeSet<Element> = slices
         .iter()
         .flatten()
         .filter_map(|t| match t.form {
@@ -161,18 +177,10 @@ pub fn transmissions_of(
             Form::Gaussian(_) => None,
         })
         .collect();
-    elements.sort();
-    elements.dedup();
-    let factors: BTreeMap<Element, Vec<f32>> = elements
+    let elements: Vec<Element> = elements.into_iter().collect();
+    elements
         .par_iter()
-        .map(|&e| (e, form_factor(&fine, |k| table(e, k))))
-        .collect();
-    slices
-        .par_iter()
-        .map(|terms| {
-            (!terms.is_empty())
-                .then(|| transmission(grid, &fine, &fft, &coarse_fft, terms, &factors, sigma_e))
-        })
+        .map(|&e| (e, form_factor(grid, |k| table(e, k))))
         .collect()
 }
 
@@ -284,18 +292,7 @@ pub fn potentials_of(
     table: &(dyn Fn(Element, f64) -> f64 + Sync),
 ) -> Vec<Vec<f32>> {
     let fft = ComplexFft2::new(grid.n[0], grid.n[1]);
-    let elements: std::collections::BTreeSet<Element> = slices
-        .iter()
-        .flatten()
-        .filter_map(|t| match t.form {
-            Form::Element(e) => Some(e),
-            Form::Gaussian(_) => None,
-        })
-        .collect();
-    let factors: BTreeMap<Element, Vec<f32>> = elements
-        .into_iter()
-        .map(|e| (e, form_factor(grid, |k| table(e, k))))
-        .collect();
+    let factors = element_tables(grid, slices, table);
     slices
         .iter()
         .map(|terms| {
