@@ -10,12 +10,13 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::stem::ImageModel;
-use crate::stem::incoherent::{DEFAULT_THERMAL_RMS, Imaging, Scan};
+use crate::stem::incoherent::{Imaging, Scan};
 use crate::stem::multislice::{DEFAULT_SLICE_THICKNESS, Multislice, Projection};
 use crate::stem::optics::Aberrations;
 use crate::stem::parametrization::Parametrization;
 use crate::stem::probe::Probe;
 use crate::stem::scattering::{CrossSectionModel, Detector};
+use crate::stem::thermal::ThermalRms;
 use crate::structure::Structure;
 use crate::values::{Dims, Pair, Rect};
 
@@ -67,9 +68,10 @@ pub struct ImagingConfig {
     /// Effective source size, FWHM (Å).
     #[arg(long = "source-size", value_name = "Å", default_value_t = ImagingConfig::default().source_size_angstrom)]
     pub source_size_angstrom: f64,
-    /// Thermal rms displacement per axis (Å).
-    #[arg(long = "thermal", value_name = "Å", default_value_t = ImagingConfig::default().thermal_angstrom)]
-    pub thermal_angstrom: f64,
+    /// Thermal rms displacement per axis (Å): one value, or per element
+    /// (`0.08,Co=0.06,Mn=0.06`: elements not listed take the plain value).
+    #[arg(long = "thermal", value_name = "Å[,EL=Å...]", default_value_t = ImagingConfig::default().thermal_angstrom)]
+    pub thermal_angstrom: ThermalRms,
     /// Image model: the incoherent model with its cross sections
     /// (phase-object, born, or zn[:N], Z^N with N = 1.7), or multislice.
     #[arg(long = "model", value_name = "MODEL", default_value_t = ImagingConfig::default().model)]
@@ -78,7 +80,7 @@ pub struct ImagingConfig {
     #[arg(long = "slice-thickness", value_name = "Å", default_value_t = ImagingConfig::default().slice_thickness_angstrom)]
     pub slice_thickness_angstrom: f64,
     /// Multislice: frozen-phonon configurations (0: static lattice); the
-    /// displacements have the --thermal rms per axis.
+    /// displacements have the --thermal rms per axis (per element).
     #[arg(long = "frozen-phonons", value_name = "N", default_value_t = ImagingConfig::default().frozen_phonons)]
     pub frozen_phonons: usize,
     /// Multislice: average over the frames of the structure file (a
@@ -207,7 +209,7 @@ impl Default for ImagingConfig {
             astigmatism_angle_deg: 0.0,
             focal_spread_angstrom: 0.0,
             source_size_angstrom: 0.0,
-            thermal_angstrom: DEFAULT_THERMAL_RMS,
+            thermal_angstrom: ThermalRms::default(),
             model: ModelChoice::Incoherent(CrossSectionModel::PhaseObject),
             slice_thickness_angstrom: DEFAULT_SLICE_THICKNESS,
             frozen_phonons: 0,
@@ -249,7 +251,7 @@ impl ImagingConfig {
                 ModelChoice::Incoherent(m) => m,
                 ModelChoice::Multislice => CrossSectionModel::PhaseObject,
             },
-            thermal_rms: self.thermal_angstrom,
+            thermal_rms: self.thermal_angstrom.clone(),
             allow_bright_field: self.bright_field,
             depth_resolved: self.depth == DepthMode::On,
             focus: self.focus_angstrom,

@@ -114,7 +114,7 @@ pub fn write_simulation(
         imaging: config.clone(),
         acquisition: *acquisition,
         dose_in_effect_e_per_a2: acquisition.dose_for(img.frame.pixel[0] * img.frame.pixel[1]),
-        optics: serde_json::to_value(sim.imaging).expect("serialise"),
+        optics: serde_json::to_value(&sim.imaging).expect("serialise"),
         grid: serde_json::to_value(sim.plan).expect("serialise"),
         frame: img.frame,
         pixel_convention: PIXEL_CONVENTION.into(),

@@ -35,12 +35,10 @@ pub use super::image::{FineImage, Image, fft_size};
 use super::probe::Probe;
 pub use super::scan::{MAX_FIELD, MAX_PIXELS_PER_SIDE, PIXEL_RANGE, Scan};
 use super::scattering::{CrossSectionModel, Detector, cross_section};
+use super::thermal::ThermalRms;
 use crate::error::{Error, Result};
 use crate::fft::Fft2;
 use crate::structure::{Element, Structure};
-
-/// Default thermal rms displacement per axis (Å).
-pub const DEFAULT_THERMAL_RMS: f64 = 0.08;
 
 /// The largest probe-grid edge; larger fields interpolate its transfer
 /// function.
@@ -51,7 +49,7 @@ const MAX_PROBE_GRID: usize = 1024;
 const MIN_PROBE_BOX: f64 = 64.0;
 
 /// How the image is formed.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Imaging {
     /// The probe.
     pub probe: Probe,
@@ -59,9 +57,9 @@ pub struct Imaging {
     pub detector: Detector,
     /// Cross-section model.
     pub model: CrossSectionModel,
-    /// Thermal rms displacement per axis (Å).
+    /// Thermal rms displacement per axis (Å), per element.
     #[serde(rename = "thermal_rms_angstrom")]
-    pub thermal_rms: f64,
+    pub thermal_rms: ThermalRms,
     /// Allow a detector that reaches into the bright field.
     pub allow_bright_field: bool,
     /// Depth-resolved imaging: each layer of at most
@@ -85,7 +83,7 @@ impl Imaging {
                 outer_mrad: 200.0,
             },
             model: CrossSectionModel::PhaseObject,
-            thermal_rms: DEFAULT_THERMAL_RMS,
+            thermal_rms: ThermalRms::default(),
             allow_bright_field: false,
             depth_resolved: true,
             focus: None,
@@ -116,15 +114,7 @@ impl Imaging {
                 ),
             ));
         }
-        if !(self.thermal_rms >= 0.0 && self.thermal_rms < 1.0) {
-            return Err(Error::invalid(
-                "--thermal",
-                format!(
-                    "{} Å; give an rms displacement in 0-1 Å (default 0.08)",
-                    short(self.thermal_rms)
-                ),
-            ));
-        }
+        self.thermal_rms.validate()?;
         if let Some(f) = self.focus
             && !(f.is_finite() && f.abs() <= 1e6)
         {
@@ -365,65 +355,94 @@ pub fn render(structure: &Structure, imaging: &Imaging, plan: &Plan) -> FineImag
     // layer, at the focal plane.
     let nodes = super::depth::defocus_nodes(super::depth::depth_layers(structure, imaging));
     let translations = image_translations(structure, origin, size, plan.periodic);
-    // Gaussian spreading of width w = max(u, h).
-    let w = imaging.thermal_rms.max(h[0].max(h[1]));
+    // Each element is smeared by a Gaussian of its rms u, deposited with
+    // width w = max(u, h) and widened back by exp(2π²(w² − u²)k²) in
+    // Fourier space; one group per distinct u.
+    let mut groups: Vec<f64> = structure
+        .atoms
+        .iter()
+        .map(|a| imaging.thermal_rms.of(a.element))
+        .collect();
+    groups.sort_by(f64::total_cmp);
+    groups.dedup();
+    let pi2 = std::f64::consts::PI.powi(2);
     let fft = Fft2::new(nfx, nfy);
     let freq = fft.frequencies(h[0], h[1]);
     let band = imaging.probe.band_limit() * 1.0001;
-    let mut spec: Vec<Complex<f32>> = Vec::new();
+    // One spectrum per rms group, summed over the depth layers.
+    let mut specs: Vec<Vec<Complex<f32>>> = vec![Vec::new(); groups.len()];
     for (defocus_shift, atoms) in nodes {
-        // Atoms projected along z, with the periodic images that fall in
-        // the padded grid (non-periodic fields), in grid units.
-        let mut points: Vec<(f64, f64, f32)> = Vec::with_capacity(atoms.len());
-        for &(i, weight) in &atoms {
-            let a = &structure.atoms[i];
-            let sg = sigma[&a.element] as f32 * weight;
-            for t in &translations {
-                let (x, y) = (a.position.x + t[0], a.position.y + t[1]);
-                let (u, v) = ((x - origin[0]) / h[0], (y - origin[1]) / h[1]);
-                if plan.periodic || (u >= 0.0 && v >= 0.0 && u < nfx as f64 && v < nfy as f64) {
-                    points.push((u, v, sg));
-                }
-            }
-        }
         let mut probe = imaging.probe;
         probe.aberrations.c1 -= defocus_shift;
-        let reach = Imaging { probe, ..*imaging }.probe_reach();
+        let reach = Imaging {
+            probe,
+            ..imaging.clone()
+        }
+        .probe_reach();
         let transfer = ProbeTransfer::new(&probe, nfx, nfy, h, reach);
-        let mut layer = fft.forward(deposit(&points, nfx, nfy, h, w));
-        layer.par_chunks_mut(nfy).enumerate().for_each(|(ix, col)| {
-            for (iy, c) in col.iter_mut().enumerate() {
-                let (kx, ky) = freq(ix, iy);
-                *c = if (kx * kx + ky * ky).sqrt() > band {
-                    Complex::new(0.0, 0.0)
-                } else {
-                    *c * transfer.at(ix, iy, kx, ky)
-                };
+        for (&u, spec) in groups.iter().zip(&mut specs) {
+            // Atoms projected along z, with the periodic images that fall
+            // in the padded grid (non-periodic fields), in grid units.
+            let mut points: Vec<(f64, f64, f32)> = Vec::with_capacity(atoms.len());
+            for &(i, weight) in &atoms {
+                let a = &structure.atoms[i];
+                if imaging.thermal_rms.of(a.element) != u {
+                    continue;
+                }
+                let sg = sigma[&a.element] as f32 * weight;
+                for t in &translations {
+                    let (x, y) = (a.position.x + t[0], a.position.y + t[1]);
+                    let (u, v) = ((x - origin[0]) / h[0], (y - origin[1]) / h[1]);
+                    if plan.periodic || (u >= 0.0 && v >= 0.0 && u < nfx as f64 && v < nfy as f64) {
+                        points.push((u, v, sg));
+                    }
+                }
             }
-        });
-        if spec.is_empty() {
-            spec = layer;
-        } else {
-            spec.par_iter_mut().zip(&layer).for_each(|(a, b)| *a += b);
+            if points.is_empty() {
+                continue;
+            }
+            let w = u.max(h[0].max(h[1]));
+            let mut layer = fft.forward(deposit(&points, nfx, nfy, h, w));
+            layer.par_chunks_mut(nfy).enumerate().for_each(|(ix, col)| {
+                for (iy, c) in col.iter_mut().enumerate() {
+                    let (kx, ky) = freq(ix, iy);
+                    *c = if (kx * kx + ky * ky).sqrt() > band {
+                        Complex::new(0.0, 0.0)
+                    } else {
+                        *c * transfer.at(ix, iy, kx, ky)
+                    };
+                }
+            });
+            if spec.is_empty() {
+                *spec = layer;
+            } else {
+                spec.par_iter_mut().zip(&layer).for_each(|(a, b)| *a += b);
+            }
         }
     }
-    if spec.is_empty() {
-        spec = fft.forward(vec![0.0; nfx * nfy]);
-    }
 
-    // Source envelope x width correction, common to every layer.
-    let pi2 = std::f64::consts::PI.powi(2);
+    // Each group widened back from its deposit width w to its rms u,
+    // exp(2π²(w² − u²)k²), then the source envelope common to all.
     let source = imaging.probe.source_fwhm;
-    let widen = 2.0 * pi2 * (w * w - imaging.thermal_rms * imaging.thermal_rms);
     let area = (h[0] * h[1]) as f32;
+    let widen: Vec<f64> = groups
+        .iter()
+        .map(|&u| {
+            let w = u.max(h[0].max(h[1]));
+            2.0 * pi2 * (w * w - u * u)
+        })
+        .collect();
+    let mut spec = vec![Complex::new(0f32, 0.0); nfx * nfy];
     spec.par_chunks_mut(nfy).enumerate().for_each(|(ix, col)| {
         for (iy, c) in col.iter_mut().enumerate() {
             let (kx, ky) = freq(ix, iy);
             let k2 = kx * kx + ky * ky;
-            let envelope = (widen * k2
-                - pi2 * source * source * k2 / (4.0 * std::f64::consts::LN_2))
-                .exp() as f32;
-            *c *= envelope / area;
+            let source_envelope = -pi2 * source * source * k2 / (4.0 * std::f64::consts::LN_2);
+            for (g, w) in specs.iter().zip(&widen) {
+                if let Some(v) = g.get(ix * nfy + iy) {
+                    *c += v * ((w * k2 + source_envelope).exp() as f32 / area);
+                }
+            }
         }
     });
     let data = fft.inverse(spec);

@@ -12,6 +12,7 @@ pub mod parametrization;
 pub mod probe;
 pub mod scan;
 pub mod scattering;
+pub mod thermal;
 pub mod truth;
 
 use std::collections::BTreeMap;
@@ -136,7 +137,7 @@ pub fn acquire_with(
     Ok(Simulation {
         clean,
         image: acquired,
-        imaging: *imaging,
+        imaging: imaging.clone(),
         plan,
         cross_sections,
     })

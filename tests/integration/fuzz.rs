@@ -204,7 +204,7 @@ fn validated_configs_refuse_extreme_values_by_name() {
                 pixel_angstrom: v[4],
                 defocus_angstrom: v[5],
                 cs_um: v[6],
-                thermal_angstrom: v[7],
+                thermal_angstrom: sacsim::stem::thermal::ThermalRms::uniform(v[7]),
                 source_size_angstrom: v[8],
                 ..ImagingConfig::default()
             };

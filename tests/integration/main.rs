@@ -25,6 +25,7 @@ mod run;
 mod sample;
 mod shapes;
 mod stem;
+mod thermal;
 mod twin;
 
 use std::path::{Path, PathBuf};

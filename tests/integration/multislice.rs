@@ -120,7 +120,7 @@ fn a_single_atom_converges_to_the_phase_object_incoherent_image() {
             atoms: vec![Atom::new(element, Vector3::new(6.0, 6.0, 5.0))],
         };
         let mut imaging = Imaging::default_80kv();
-        imaging.thermal_rms = 0.0;
+        imaging.thermal_rms = sacsim::stem::thermal::ThermalRms::uniform(0.0);
         imaging.depth_resolved = false;
         let scan = Scan {
             pixel: 0.2,

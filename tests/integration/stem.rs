@@ -29,7 +29,7 @@ fn matches_abtem_multislice_for_co_and_mn_in_graphene() {
     let (nx, ny) = (ny_ab, nx_ab);
     assert_eq!((nx, ny), (148, 150));
     let mut imaging = Imaging::default_80kv();
-    imaging.thermal_rms = 0.0; // abTEM reference: static lattice
+    imaging.thermal_rms = sacsim::stem::thermal::ThermalRms::uniform(0.0); // abTEM reference: static lattice
     let img = simulate(
         &s,
         &imaging,
@@ -170,7 +170,7 @@ fn box_with(atoms: Vec<(Element, f64, f64)>) -> Structure {
 }
 
 /// A 20 x 16 Å cell, periodic in-plane, `c` Å high, holding the atoms.
-fn box_in(c: f64, atoms: Vec<(Element, f64, f64, f64)>) -> Structure {
+pub(crate) fn box_in(c: f64, atoms: Vec<(Element, f64, f64, f64)>) -> Structure {
     Structure {
         title: "test".into(),
         lattice: Lattice::new([[20.0, 0.0, 0.0], [0.0, 16.0, 0.0], [0.0, 0.0, c]]).unwrap(),
@@ -544,14 +544,14 @@ fn an_atom_at_depth_is_the_depth_blind_image_at_that_defocus() {
     let on = Imaging::default_80kv();
     let off = Imaging {
         depth_resolved: false,
-        ..on
+        ..on.clone()
     };
     let top = (Element::CO, 5.0, 4.0, 40.0);
     let bottom = (Element::MN, 14.0, 11.0, 3.0);
     let both = simulate(&box_at(vec![top, bottom]), &on, &scan).unwrap();
     // The top atom defines the entrance surface and the default focus.
     let top_alone = simulate(&box_at(vec![top]), &off, &scan).unwrap();
-    let mut defocused = off;
+    let mut defocused = off.clone();
     defocused.probe.aberrations.c1 += 37.0; // defocus −37 Å = C1 +37 Å
     let bottom_alone = simulate(&box_at(vec![bottom]), &defocused, &scan).unwrap();
     let peak = both.data.iter().fold(0f32, |m, &v| m.max(v));
@@ -566,7 +566,7 @@ fn an_atom_at_depth_is_the_depth_blind_image_at_that_defocus() {
     // Focus on the bottom atom instead: now the top one is 37 Å above it.
     let focused_low = Imaging {
         focus: Some(3.0),
-        ..on
+        ..on.clone()
     };
     let low = simulate(&box_at(vec![bottom]), &focused_low, &scan).unwrap();
     let plain = simulate(&box_at(vec![bottom]), &off, &scan).unwrap();

@@ -17,7 +17,8 @@
 //!   exact trigonometric interpolation to the requested pixels; the
 //!   source size is a Gaussian blur applied there.
 //! - Frozen phonons: N configurations, every atom displaced by a Gaussian
-//!   of the thermal rms per axis (`--thermal`), seeded, averaged; or the
+//!   of its element's thermal rms per axis (`--thermal`), seeded,
+//!   averaged; or the
 //!   frames of a trajectory ([`Multislice::with_frames`]).
 
 pub mod beam;
@@ -28,7 +29,7 @@ pub mod resample;
 pub mod shard;
 
 use rand::SeedableRng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -447,15 +448,18 @@ impl Multislice {
             }
             return atoms;
         }
-        if self.frozen_phonons == 0 || imaging.thermal_rms == 0.0 {
+        if self.frozen_phonons == 0 || imaging.thermal_rms.is_static() {
             return atoms;
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(config as u64 + 1);
-        let normal = Normal::new(0.0, imaging.thermal_rms).expect("validated rms");
-        for (_, p) in &mut atoms {
+        // u · N(0, 1) per axis: every atom draws three numbers, so one
+        // element's rms does not shift another's displacements.
+        for (element, p) in &mut atoms {
+            let u = imaging.thermal_rms.of(*element);
             for c in p.iter_mut() {
-                *c += normal.sample(&mut rng);
+                let z: f64 = StandardNormal.sample(&mut rng);
+                *c += u * z;
             }
         }
         atoms

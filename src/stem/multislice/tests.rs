@@ -212,3 +212,59 @@ fn a_finite_slice_integrates_the_potential_between_its_faces() {
         }
     }
 }
+
+/// Frozen phonons draw each atom's displacement with its element's rms
+/// (`--thermal 0.1,Co=0.04`): the sample rms per element recovers it.
+#[test]
+fn frozen_phonons_displace_each_element_by_its_own_rms() {
+    use crate::structure::{Atom, Lattice, Structure};
+    let mut atoms = Vec::new();
+    for i in 0..2000 {
+        let e = if i % 2 == 0 { Element::C } else { Element::CO };
+        atoms.push(Atom::new(
+            e,
+            nalgebra::Vector3::new(i as f64 * 0.01, 1.0, 2.0),
+        ));
+    }
+    let structure = Structure {
+        title: String::new(),
+        lattice: Lattice::new([[30.0, 0.0, 0.0], [0.0, 30.0, 0.0], [0.0, 0.0, 10.0]]).unwrap(),
+        pbc: [true, true, false],
+        atoms,
+    };
+    let mut imaging = Imaging::default_80kv();
+    imaging.thermal_rms = "0.1,Co=0.04".parse().unwrap();
+    let ms = super::Multislice {
+        frozen_phonons: 2,
+        seed: 7,
+        ..Default::default()
+    };
+    for config in 0..2 {
+        let moved = ms.displaced(&structure, &imaging, config);
+        for (element, u) in [(Element::C, 0.1), (Element::CO, 0.04)] {
+            let (mut sum2, mut n) = (0.0, 0);
+            for ((e, p), a) in moved.iter().zip(&structure.atoms) {
+                if *e == element {
+                    let q = [a.position.x, a.position.y, a.position.z];
+                    sum2 += (0..3).map(|k| (p[k] - q[k]).powi(2)).sum::<f64>();
+                    n += 3;
+                }
+            }
+            let rms = (sum2 / n as f64).sqrt();
+            // 3000 draws: the sample rms is within 3 % (≈ 2.3 σ).
+            assert!((rms / u - 1.0).abs() < 0.03, "{element}: {rms} vs {u}");
+        }
+    }
+    // Configurations differ; a static element stays put.
+    assert_ne!(
+        ms.displaced(&structure, &imaging, 0),
+        ms.displaced(&structure, &imaging, 1)
+    );
+    imaging.thermal_rms = "0.1,Co=0".parse().unwrap();
+    let moved = ms.displaced(&structure, &imaging, 0);
+    assert!(
+        moved.iter().zip(&structure.atoms).all(
+            |((e, p), a)| *e != Element::CO || p == &[a.position.x, a.position.y, a.position.z]
+        )
+    );
+}
